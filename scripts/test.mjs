@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `npm test`: type-check, then every test file under test/ with Node's own test runner.
+// Test files are TypeScript run directly by Node's type stripping (Node 22.18+ / 24).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  console.error(`npm test needs Node.js 22 or newer (this is ${process.version}); run \`source scripts/ensure-node.sh\` first.`);
+  process.exit(1);
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function collect(dir, out = []) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) collect(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const only = process.argv.slice(2);
+if (only.length === 0) run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
+const files = only.length ? only : collect('test');
+run(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files]);

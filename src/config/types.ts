@@ -1,0 +1,66 @@
+// The configuration snapshot the rest of the gateway reads. Immutable: a reload builds a new one.
+import type { Effort } from '../wire/responses-request.ts';
+
+export type EffectiveSource = 'config.yaml' | 'env' | 'codex-cli' | 'none';
+
+export interface ModelMapEntry {
+  /** glob-like pattern on the client's model name, `*` matches any run of characters, case-insensitive */
+  match: string;
+  /** model name sent upstream (may carry an effort suffix, e.g. gpt-5-codex-low) */
+  model: string;
+}
+
+export interface PackycodeConfig {
+  enabled: boolean;
+  baseUrl: string;                 // base-url, no trailing slash
+  requiresOpenaiAuth: boolean;     // requires-openai-auth
+  wireApi: 'responses';            // wire-api
+  privacy: { disableResponseStorage: boolean };
+  defaults: { model: string; modelReasoningEffort: Effort };
+  credentials: { openaiApiKey: string };
+  modelMap: ModelMapEntry[];       // model-map
+  /** forward temperature / top_p / max_tokens as max_output_tokens (off: the Codex CLI sends none of them) */
+  forwardSamplingParams: boolean;  // forward-sampling-params
+}
+
+export interface TimeoutsConfig {
+  connectMs: number;     // timeouts.connect-ms
+  firstByteMs: number;   // timeouts.first-byte-ms: response headers
+  idleMs: number;        // timeouts.idle-ms: longest silence between two upstream events
+}
+
+export interface AnthropicFallback {
+  name: string;
+  baseUrl: string;
+  apiKey: string;
+  /** models this fallback serves; empty = any */
+  models: string[];
+}
+
+export interface RemoteManagement {
+  secretKey: string;        // bcrypt hash (or '' = management disabled)
+  allowRemote: boolean;
+}
+
+export interface ConfigSnapshot {
+  /** absolute path of config.yaml, or null when there is none */
+  path: string | null;
+  host: string;
+  port: number;
+  apiKeys: string[];
+  logLevel: string;
+  remoteManagement: RemoteManagement;
+  packycode: PackycodeConfig;
+  effectiveSource: EffectiveSource;
+  timeouts: TimeoutsConfig;
+  fallbacks: AnthropicFallback[];
+  /** problems that keep Packycode from serving (empty when it is usable or not enabled) */
+  packycodeProblems: ConfigProblem[];
+  loadedAt: number;
+}
+
+export interface ConfigProblem {
+  path: string;     // key path, e.g. "packycode.base-url"
+  message: string;  // what is wrong, naming the bad value
+  fix: string;      // what to write instead
+}

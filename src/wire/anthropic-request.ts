@@ -1,0 +1,93 @@
+// Anthropic Messages API: the request side (what Claude Code and the Anthropic SDKs send).
+// Owned by the request translation; validation schemas live in anthropic-validate.ts.
+
+export type CacheControl = { type: 'ephemeral'; ttl?: string };
+
+export interface TextBlock { type: 'text'; text: string; cache_control?: CacheControl; citations?: unknown }
+export interface ImageBlock {
+  type: 'image';
+  source:
+    | { type: 'base64'; media_type: string; data: string }
+    | { type: 'url'; url: string }
+    | { type: 'file'; file_id: string };
+  cache_control?: CacheControl;
+}
+export interface DocumentBlock {
+  type: 'document';
+  source:
+    | { type: 'base64'; media_type: string; data: string }
+    | { type: 'url'; url: string }
+    | { type: 'text'; media_type?: string; data: string }
+    | { type: 'content'; content: string | Array<TextBlock | ImageBlock> }
+    | { type: 'file'; file_id: string };
+  title?: string;
+  context?: string;
+  cache_control?: CacheControl;
+}
+export interface ToolUseBlock { type: 'tool_use'; id: string; name: string; input: unknown; cache_control?: CacheControl }
+export interface ToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content?: string | Array<TextBlock | ImageBlock | DocumentBlock>;
+  is_error?: boolean;
+  cache_control?: CacheControl;
+}
+export interface ThinkingBlock { type: 'thinking'; thinking: string; signature?: string }
+export interface RedactedThinkingBlock { type: 'redacted_thinking'; data: string }
+
+export type ContentBlock =
+  | TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock;
+
+export interface MessageParam {
+  role: 'user' | 'assistant' | 'system';
+  content: string | ContentBlock[];
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  input_schema?: Record<string, unknown>;
+  type?: string; // server tools (web_search_20250305, ...) carry a type
+  cache_control?: CacheControl;
+  [key: string]: unknown;
+}
+
+export type ToolChoice =
+  | { type: 'auto'; disable_parallel_tool_use?: boolean }
+  | { type: 'any'; disable_parallel_tool_use?: boolean }
+  | { type: 'none' }
+  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean };
+
+export type ThinkingConfig =
+  | { type: 'enabled'; budget_tokens: number }
+  | { type: 'adaptive' }
+  | { type: 'disabled' };
+
+export interface MessagesRequest {
+  model: string;
+  messages: MessageParam[];
+  system?: string | TextBlock[];
+  max_tokens?: number;
+  stream?: boolean;
+  tools?: ToolDefinition[];
+  tool_choice?: ToolChoice;
+  thinking?: ThinkingConfig;
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  stop_sequences?: string[];
+  metadata?: { user_id?: string; [key: string]: unknown };
+  output_config?: { effort?: string; format?: { type: 'json_schema'; schema: Record<string, unknown> } | Record<string, unknown> };
+  context_management?: unknown;
+  [key: string]: unknown;
+}
+
+export interface CountTokensRequest {
+  model: string;
+  messages: MessageParam[];
+  system?: string | TextBlock[];
+  tools?: ToolDefinition[];
+  tool_choice?: ToolChoice;
+  thinking?: ThinkingConfig;
+  [key: string]: unknown;
+}

@@ -1,0 +1,47 @@
+// OpenAI Responses API: the request side (POST {base-url}/responses), shaped as the Codex CLI sends it.
+
+export type Effort = 'minimal' | 'low' | 'medium' | 'high';
+
+export type InputContent =
+  | { type: 'input_text'; text: string }
+  | { type: 'output_text'; text: string }
+  | { type: 'input_image'; image_url?: string; file_id?: string; detail: 'auto' | 'low' | 'high' }
+  | { type: 'input_file'; filename?: string; file_data?: string; file_url?: string; file_id?: string };
+
+export type InputItem =
+  | { type: 'message'; role: 'user' | 'assistant' | 'system' | 'developer'; content: InputContent[] }
+  | { type: 'function_call'; call_id: string; name: string; arguments: string }
+  | {
+      type: 'function_call_output';
+      call_id: string;
+      output: string | Array<Extract<InputContent, { type: 'input_text' | 'input_image' | 'input_file' }>>;
+    }
+  | { type: 'reasoning'; summary: Array<{ type: 'summary_text'; text: string }>; encrypted_content: string; id?: string };
+
+export interface FunctionTool {
+  type: 'function';
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+  strict: boolean;
+}
+
+export type ResponsesToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
+
+export interface ResponsesRequest {
+  model: string;
+  instructions?: string;
+  input: InputItem[];
+  tools: FunctionTool[];
+  tool_choice: ResponsesToolChoice;
+  parallel_tool_calls: boolean;
+  reasoning: { effort: Effort; summary: 'auto' | 'concise' | 'detailed' };
+  store: boolean;
+  stream: true;
+  include: string[];
+  prompt_cache_key?: string;
+  text?: { format?: { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict: boolean } | { type: 'text' }; verbosity?: string };
+  temperature?: number;
+  top_p?: number;
+  max_output_tokens?: number;
+}
