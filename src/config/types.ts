@@ -54,7 +54,10 @@ export interface ConfigSnapshot {
   effectiveSource: EffectiveSource;
   timeouts: TimeoutsConfig;
   fallbacks: AnthropicFallback[];
-  /** problems that keep Packycode from serving (empty when it is usable or not enabled) */
+  /**
+   * Why Packycode cannot serve: empty when it is usable. When it is disabled or not configured at all,
+   * what enabling it would need (bad values, missing base-url or key, and where to configure them).
+   */
   packycodeProblems: ConfigProblem[];
   loadedAt: number;
 }

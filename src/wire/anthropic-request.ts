@@ -28,15 +28,33 @@ export interface ToolUseBlock { type: 'tool_use'; id: string; name: string; inpu
 export interface ToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content?: string | Array<TextBlock | ImageBlock | DocumentBlock>;
+  content?: string | Array<TextBlock | ImageBlock | DocumentBlock | SearchResultBlock | ServerBlock>;
   is_error?: boolean;
   cache_control?: CacheControl;
 }
 export interface ThinkingBlock { type: 'thinking'; thinking: string; signature?: string }
 export interface RedactedThinkingBlock { type: 'redacted_thinking'; data: string }
+export interface SearchResultBlock {
+  type: 'search_result';
+  source: string;
+  title: string;
+  content: TextBlock[];
+  citations?: unknown;
+  cache_control?: CacheControl;
+}
+
+/** Blocks of Anthropic's server-side tools and connectors (from an earlier Anthropic-served turn).
+ *  Accepted by validation; the translation drops them: the upstream cannot run or read them. */
+export const SERVER_BLOCK_TYPES = [
+  'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result', 'code_execution_tool_result',
+  'bash_code_execution_tool_result', 'text_editor_code_execution_tool_result', 'tool_search_tool_result',
+  'mcp_tool_use', 'mcp_tool_result', 'container_upload', 'tool_reference',
+] as const;
+export interface ServerBlock { type: (typeof SERVER_BLOCK_TYPES)[number]; [key: string]: unknown }
 
 export type ContentBlock =
-  | TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock;
+  | TextBlock | ImageBlock | DocumentBlock | ToolUseBlock | ToolResultBlock | ThinkingBlock | RedactedThinkingBlock
+  | SearchResultBlock | ServerBlock;
 
 export interface MessageParam {
   role: 'user' | 'assistant' | 'system';
@@ -76,7 +94,7 @@ export interface MessagesRequest {
   top_p?: number;
   top_k?: number;
   stop_sequences?: string[];
-  metadata?: { user_id?: string; [key: string]: unknown };
+  metadata?: { user_id?: string | null; [key: string]: unknown };
   output_config?: { effort?: string; format?: { type: 'json_schema'; schema: Record<string, unknown> } | Record<string, unknown> };
   context_management?: unknown;
   [key: string]: unknown;

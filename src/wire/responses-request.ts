@@ -1,6 +1,10 @@
 // OpenAI Responses API: the request side (POST {base-url}/responses), shaped as the Codex CLI sends it.
 
-export type Effort = 'minimal' | 'low' | 'medium' | 'high';
+/** Reasoning effort in the upstream vocabulary, lowest first. Not every model accepts every value. */
+export type Effort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh';
+
+/** Every effort, lowest first (the order clamping and "lowest/highest supported" use). */
+export const EFFORTS: readonly Effort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
 export type InputContent =
   | { type: 'input_text'; text: string }
@@ -8,13 +12,15 @@ export type InputContent =
   | { type: 'input_image'; image_url?: string; file_id?: string; detail: 'auto' | 'low' | 'high' }
   | { type: 'input_file'; filename?: string; file_data?: string; file_url?: string; file_id?: string };
 
+export type FunctionCallOutputContent = Extract<InputContent, { type: 'input_text' | 'input_image' | 'input_file' }>;
+
 export type InputItem =
   | { type: 'message'; role: 'user' | 'assistant' | 'system' | 'developer'; content: InputContent[] }
   | { type: 'function_call'; call_id: string; name: string; arguments: string }
   | {
       type: 'function_call_output';
       call_id: string;
-      output: string | Array<Extract<InputContent, { type: 'input_text' | 'input_image' | 'input_file' }>>;
+      output: string | FunctionCallOutputContent[];
     }
   | { type: 'reasoning'; summary: Array<{ type: 'summary_text'; text: string }>; encrypted_content: string; id?: string };
 
@@ -35,7 +41,8 @@ export interface ResponsesRequest {
   tools: FunctionTool[];
   tool_choice: ResponsesToolChoice;
   parallel_tool_calls: boolean;
-  reasoning: { effort: Effort; summary: 'auto' | 'concise' | 'detailed' };
+  /** summary is omitted when the client turned thinking off */
+  reasoning: { effort: Effort; summary?: 'auto' | 'concise' | 'detailed' };
   store: boolean;
   stream: true;
   include: string[];

@@ -11,7 +11,10 @@ export interface ResponsesUsage {
 
 export type OutputItem =
   | { type: 'message'; id: string; role: 'assistant'; status?: string; content: Array<{ type: 'output_text'; text: string } | { type: 'refusal'; refusal: string }> }
-  | { type: 'reasoning'; id: string; summary: Array<{ type: 'summary_text'; text: string }>; encrypted_content?: string | null }
+  | {
+      type: 'reasoning'; id: string; summary: Array<{ type: 'summary_text'; text: string }>;
+      content?: Array<{ type: 'reasoning_text'; text: string }> | null; encrypted_content?: string | null;
+    }
   | { type: 'function_call'; id?: string; call_id: string; name: string; arguments: string; status?: string }
   | { type: string; id?: string; [key: string]: unknown };
 
@@ -39,7 +42,7 @@ export interface ResponsesEvent {
   text?: string;
   arguments?: string;
   refusal?: string;
-  part?: { type: string; text?: string };
+  part?: { type: string; text?: string; refusal?: string };
   error?: { type?: string; code?: string | null; message?: string; param?: string | null };
   code?: string | null;
   message?: string;

@@ -1,0 +1,143 @@
+// config.yaml text -> validated file settings (everything but the packycode sources). No I/O.
+import { basename } from 'node:path';
+import { parseDocument, type YAMLError } from 'yaml';
+import type { AnthropicFallback, ConfigProblem, TimeoutsConfig } from './types.ts';
+import { expandDeep, type UnsetReference } from './env-expand.ts';
+import { splitUnknownKeys } from './known-keys.ts';
+import { issuesToProblems, problem, showValue, type IssueLike } from './problems.ts';
+import { FILE_FIXES, fileSchema, keysSchema } from './schema.ts';
+import { looksLikeBrokenHash } from './secret-key.ts';
+import { checkPackycodeBlock, unsetProblem } from './packycode.ts';
+
+export interface FileSettings {
+  host: string;
+  port: number;
+  apiKeys: string[];
+  logLevel: string;
+  secretKey: string;          // as written (expanded): '' | bcrypt hash | plaintext
+  secretKeyIsReference: boolean; // written as ${VAR}: never rewritten in the file
+  allowRemote: boolean;
+  timeouts: TimeoutsConfig;
+  fallbacks: AnthropicFallback[];
+}
+
+export interface FileEvaluation {
+  settings: FileSettings | null; // null when the file is unusable
+  hasPackycode: boolean;         // a packycode block is present (and not empty)
+  packycodeRaw: unknown;         // the block, unexpanded, unknown keys removed
+  errors: ConfigProblem[];
+  warnings: ConfigProblem[];
+}
+
+const YAML_FIXES: Record<string, string> = {
+  TAB_AS_INDENT: 'indent with spaces, not tabs',
+  DUPLICATE_KEY: 'keep only one of the duplicate keys',
+  BAD_INDENT: 'line the keys of one mapping up at the same column, and indent children under their parent',
+  MISSING_CHAR: 'close the bracket or quote that was opened',
+  MULTILINE_IMPLICIT_KEY: 'write "key: value" on one line; quote values that contain ": "',
+};
+
+function syntaxProblem(err: YAMLError, text: string, fileName: string): ConfigProblem {
+  const pos = err.linePos?.[0];
+  const where = pos ? `${fileName}:${pos.line}:${pos.col}` : fileName;
+  const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const line = pos ? (text.split(/\r?\n/)[pos.line - 1] ?? '') : '';
+  let fix = YAML_FIXES[err.code] ?? 'quote values that contain ": " or " #" or start with {, [, *, &, !, |, >, %, @ or a backquote';
+  if (line.includes('${') && /[{[]/.test(line.replace(/\$\{/g, ''))) {
+    fix = 'quote the ${VAR} reference, e.g. openai-api-key: "${PACKYCODE_API_KEY}" (braces are YAML syntax inside { })';
+  }
+  return problem(where, `YAML syntax error: ${first}`, fix);
+}
+
+/** Parses and validates config.yaml text. `fileName` names the file in syntax-error paths. */
+export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName = 'config.yaml'): FileEvaluation {
+  const out: FileEvaluation = { settings: null, hasPackycode: false, packycodeRaw: undefined, errors: [], warnings: [] };
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    out.errors.push(...doc.errors.map((e) => syntaxProblem(e, text, basename(fileName))));
+    return out;
+  }
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    out.errors.push(problem('(top level)', `${showValue(raw)} is not a mapping of settings`, 'write one "key: value" per line, e.g. port: 8317 (see config.example.yaml)'));
+    return out;
+  }
+
+  const split = splitUnknownKeys(raw, keysSchema);
+  out.warnings.push(...split.unknown);
+  const clean = split.clean as Record<string, unknown>;
+  out.packycodeRaw = clean.packycode;
+  out.hasPackycode = clean.packycode !== undefined;
+
+  const { packycode: _skip, ...rest } = clean;
+  const unset: UnsetReference[] = [];
+  const expanded = expandDeep(rest, env, '', unset) as Record<string, unknown>;
+  const unsetPaths = new Set(unset.map((u) => u.path));
+  out.errors.push(...unset.map(unsetProblem));
+
+  const parsed = fileSchema.safeParse(expanded, { reportInput: true });
+  if (!parsed.success) {
+    const problems = issuesToProblems(parsed.error.issues as unknown as IssueLike[], '', FILE_FIXES);
+    out.errors.push(...problems.filter((p) => !unsetPaths.has(p.path)));
+  }
+  if (!parsed.success || out.errors.length > 0) return out;
+  const f = parsed.data;
+
+  // Cross-field checks.
+  const secretKey = f['remote-management']['secret-key'];
+  if (looksLikeBrokenHash(secretKey)) {
+    out.errors.push(problem('remote-management.secret-key', 'starts like a bcrypt hash but is not a whole one', 'paste the whole hash (60 characters), or write a new plaintext key to be hashed'));
+  }
+  const names = new Set<string>();
+  f.fallbacks.forEach((fb, i) => {
+    if (names.has(fb.name)) out.errors.push(problem(`fallbacks[${i}].name`, `"${fb.name}" is used twice`, 'give each fallback its own name'));
+    names.add(fb.name);
+    if (/\/v1$/i.test(fb['base-url'])) {
+      out.warnings.push(problem(`fallbacks[${i}].base-url`, `"${fb['base-url']}" ends with /v1`, `write ${fb['base-url'].slice(0, -3)} (as for ANTHROPIC_BASE_URL; /v1/messages is appended)`));
+    }
+  });
+  const seenKeys = new Set<string>();
+  f['api-keys'].forEach((k, i) => {
+    if (seenKeys.has(k)) out.warnings.push(problem(`api-keys[${i}]`, 'repeats an earlier key', 'remove the duplicate'));
+    seenKeys.add(k);
+  });
+  if ((f.host === '0.0.0.0' || f.host === '::') && f['api-keys'].length === 0) {
+    out.warnings.push(problem('api-keys', `is empty while host is ${f.host} (every network interface)`, 'add api-keys, or listen on 127.0.0.1 only'));
+  }
+  if (f['remote-management']['allow-remote'] && secretKey === '') {
+    out.warnings.push(problem('remote-management.allow-remote', 'is true but secret-key is empty, so the management API stays off', 'write a secret-key, or allow-remote: false'));
+  }
+  if (out.errors.length > 0) return out;
+
+  const rawSecret = (clean['remote-management'] as Record<string, unknown> | undefined)?.['secret-key'];
+  out.settings = {
+    host: f.host,
+    port: f.port,
+    apiKeys: f['api-keys'],
+    logLevel: f['log-level'],
+    secretKey,
+    secretKeyIsReference: typeof rawSecret === 'string' && rawSecret.includes('${'),
+    allowRemote: f['remote-management']['allow-remote'],
+    timeouts: { connectMs: f.timeouts['connect-ms'], firstByteMs: f.timeouts['first-byte-ms'], idleMs: f.timeouts['idle-ms'] },
+    fallbacks: f.fallbacks.map((fb) => ({ name: fb.name, baseUrl: fb['base-url'], apiKey: fb['api-key'], models: fb.models })),
+  };
+  return out;
+}
+
+
+/**
+ * Would this text load? File problems, plus the packycode block's when it is present and enabled.
+ * Used by the store before writing (no other source is consulted).
+ */
+export function validateConfigText(text: string, env: NodeJS.ProcessEnv): { errors: ConfigProblem[]; warnings: ConfigProblem[] } {
+  const e = evaluateFileText(text, env);
+  const errors = [...e.errors];
+  const warnings = [...e.warnings];
+  if (e.settings && e.hasPackycode) {
+    const c = checkPackycodeBlock(e.packycodeRaw, env, 'packycode');
+    warnings.push(...c.unknown);
+    if (c.enabled) errors.push(...c.invalid, ...c.missing);
+    else warnings.push(...c.invalid);
+  }
+  return { errors, warnings };
+}

@@ -1,0 +1,48 @@
+// Presentation: configuration as kebab-case objects for `check`, the management API and notes. Keys masked.
+import type { ConfigSnapshot, PackycodeConfig } from './types.ts';
+import { maskSecret } from './mask.ts';
+
+export { maskSecret, looksMasked } from './mask.ts';
+
+export function packycodeToYamlShape(p: PackycodeConfig, opts: { reveal: boolean }): Record<string, unknown> {
+  const key = p.credentials.openaiApiKey;
+  return {
+    enabled: p.enabled,
+    'base-url': p.baseUrl,
+    'requires-openai-auth': p.requiresOpenaiAuth,
+    'wire-api': p.wireApi,
+    privacy: { 'disable-response-storage': p.privacy.disableResponseStorage },
+    defaults: { model: p.defaults.model, 'model-reasoning-effort': p.defaults.modelReasoningEffort },
+    credentials: { 'openai-api-key': opts.reveal ? key : maskSecret(key) },
+    'model-map': p.modelMap.map((m) => ({ match: m.match, model: m.model })),
+    'forward-sampling-params': p.forwardSamplingParams,
+  };
+}
+
+/** The whole effective configuration, kebab-case, every key masked. */
+export function snapshotToYamlShape(s: ConfigSnapshot): Record<string, unknown> {
+  return {
+    host: s.host,
+    port: s.port,
+    'api-keys': s.apiKeys.map(maskSecret),
+    'log-level': s.logLevel,
+    'remote-management': {
+      'secret-key': s.remoteManagement.secretKey ? '(bcrypt hash)' : '',
+      'allow-remote': s.remoteManagement.allowRemote,
+    },
+    timeouts: {
+      'connect-ms': s.timeouts.connectMs,
+      'first-byte-ms': s.timeouts.firstByteMs,
+      'idle-ms': s.timeouts.idleMs,
+    },
+    fallbacks: s.fallbacks.map((f) => ({ name: f.name, 'base-url': f.baseUrl, 'api-key': maskSecret(f.apiKey), models: f.models })),
+    packycode: packycodeToYamlShape(s.packycode, { reveal: false }),
+  };
+}
+
+/** One line about Packycode for start-up notes, e.g. "packycode: enabled, https://…/v1, gpt-5 (high), key sk-…abcd". */
+export function packycodeSummary(p: PackycodeConfig): string {
+  if (!p.enabled) return 'packycode: disabled';
+  const key = p.requiresOpenaiAuth ? `key ${maskSecret(p.credentials.openaiApiKey)}` : 'no key';
+  return `packycode: enabled, ${p.baseUrl}, model ${p.defaults.model} (effort ${p.defaults.modelReasoningEffort}), ${key}`;
+}

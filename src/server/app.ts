@@ -1,0 +1,78 @@
+// Builds the fastify app: request ids, client auth, Claude-shaped errors, the routes.
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { Runtime } from '../runtime.ts';
+import type { ConfigController } from '../config-controller.ts';
+import { errorBody } from './errors.ts';
+import { keyMatches, presentedKey } from './client-auth.ts';
+import { messagesRoutes } from './routes/messages.ts';
+import { countTokensRoutes } from './routes/count-tokens.ts';
+import { modelsRoutes } from './routes/models.ts';
+import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { managementRoutes } from './routes/management.ts';
+
+export interface AppOptions {
+  bodyLimitBytes?: number;
+  /** applies management writes at once (absent in route-only tests: management answers 503) */
+  controller?: ConfigController;
+}
+
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString('hex')}`;
+}
+
+export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimitBytes ?? 64 * 1024 * 1024,
+    genReqId: newRequestId,
+    keepAliveTimeout: 65_000,
+    requestTimeout: 0,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('request-id', request.id);
+    const url = request.url;
+    if (!url.startsWith('/v1/')) return;
+    const keys = runtime.snapshot.apiKeys;
+    if (keys.length === 0) return;
+    const key = presentedKey(request.headers);
+    if (!key || !keyMatches(key, keys)) {
+      runtime.metrics.requests.inc({ route: url.split('?')[0], model: 'unknown', status: '401' });
+      return reply.code(401).header('x-should-retry', 'false').send(errorBody(
+        'authentication_error',
+        key ? 'invalid API key: the key sent (x-api-key or Authorization: Bearer) is not in packybridge\'s api-keys'
+          : 'missing API key: send one of packybridge\'s api-keys as x-api-key or Authorization: Bearer (ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in Claude Code)',
+        request.id,
+      ));
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    let type: Parameters<typeof errorBody>[0] = status >= 500 ? 'api_error' : 'invalid_request_error';
+    let message = error.message;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') { type = 'request_too_large'; message = `request body is larger than ${app.initialConfig.bodyLimit} bytes`; }
+    else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = `unsupported content-type "${request.headers['content-type'] ?? ''}": send application/json`;
+    else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'the request body is empty: send a JSON object';
+    else if (status === 400 && error instanceof SyntaxError) message = `the request body is not valid JSON: ${error.message}`;
+    if (status >= 500) runtime.logger.error({ reqId: request.id, err: { message: error.message, code: error.code } }, 'internal error');
+    if (reply.raw.headersSent) return;
+    reply.code(status).send(errorBody(type, message, request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody('not_found_error', `no route for ${request.method} ${request.url.split('?')[0]}`, request.id));
+  });
+
+  healthRoutes(app, runtime);
+  metricsRoutes(app, runtime);
+  modelsRoutes(app, runtime);
+  countTokensRoutes(app, runtime);
+  messagesRoutes(app, runtime);
+  managementRoutes(app, runtime, opts.controller);
+  return app;
+}

@@ -1,0 +1,204 @@
+// Carries one /v1/messages request to Packycode and the translated reply back to the client.
+// Failures before the first byte reach the client become a real HTTP status; after it, an `error` event.
+import type { FastifyReply } from 'fastify';
+import type { MessagesRequest } from '../wire/anthropic-request.ts';
+import type { StreamEvent, Usage, StopReason } from '../wire/anthropic-stream.ts';
+import { toResponsesRequest } from '../translate/request-to-responses.ts';
+import { StreamTranslator } from '../translate/stream-to-anthropic.ts';
+import { MessageAggregator } from '../translate/response-to-message.ts';
+import { openResponsesStream, UpstreamError } from '../upstream/responses-client.ts';
+import type { Route } from '../routing/router.ts';
+import type { ConfigSnapshot } from '../config/types.ts';
+import type { Runtime } from '../runtime.ts';
+import { SseWriter } from './sse.ts';
+import { errorBody, STATUS_FOR_TYPE, type ClientError } from './errors.ts';
+import { clientErrorForUpstream } from './upstream-failure.ts';
+
+export interface RelayOutcome {
+  status: number;
+  errorKind?: string;
+  ttfbMs?: number;
+  usage?: Usage;
+  stopReason?: StopReason | null;
+  clientAborted?: boolean;
+}
+
+const PING_MS = 10_000;
+
+function upstreamFailure(e: unknown, snapshot: ConfigSnapshot): ClientError {
+  if (e instanceof UpstreamError) return clientErrorForUpstream(e, snapshot.effectiveSource);
+  return { status: 500, type: 'api_error', message: `packybridge internal error: ${(e as Error)?.message ?? String(e)}` };
+}
+
+function sendClientError(reply: FastifyReply, err: ClientError, requestId: string): void {
+  if (reply.raw.headersSent || reply.raw.destroyed) return;
+  reply.raw.writeHead(err.status, { 'content-type': 'application/json', 'request-id': requestId, ...err.headers });
+  reply.raw.end(JSON.stringify(errorBody(err.type, err.message, requestId)));
+}
+
+export async function relayMessages(
+  runtime: Runtime,
+  snapshot: ConfigSnapshot,
+  req: MessagesRequest,
+  route: Route,
+  reply: FastifyReply,
+  requestId: string,
+): Promise<RelayOutcome> {
+  const started = performance.now();
+  const { body, toolNames } = toResponsesRequest(req, {
+    upstreamModel: route.upstreamModel,
+    forcedEffort: route.forcedEffort,
+    defaultEffort: snapshot.packycode.defaults.modelReasoningEffort,
+    supportedEfforts: route.supportedEfforts,
+    store: !snapshot.packycode.privacy.disableResponseStorage,
+    forwardSamplingParams: snapshot.packycode.forwardSamplingParams,
+  });
+  const cacheKey = body.prompt_cache_key;
+
+  // the client going away aborts the upstream request, streaming or not
+  const abort = new AbortController();
+  const onClose = () => { if (!reply.raw.writableFinished) abort.abort(); };
+  reply.raw.on('close', onClose);
+  reply.hijack();
+
+  const translator = new StreamTranslator({
+    model: req.model,
+    originalToolName: (n: string) => toolNames.toOriginal(n),
+    emitThinking: req.thinking?.type !== 'disabled',
+  });
+  const outcome: RelayOutcome = { status: 200 };
+  const fail = (err: ClientError, kind: string): RelayOutcome => {
+    runtime.counters.upstreamErrors++;
+    runtime.metrics.upstreamErrors.inc({ kind });
+    runtime.audit.upstreamError(kind, err.status);
+    sendClientError(reply, err, requestId);
+    return { ...outcome, status: err.status, errorKind: kind };
+  };
+
+  let upstream;
+  try {
+    upstream = await openResponsesStream({
+      target: { baseUrl: route.baseUrl, apiKey: route.apiKey },
+      body,
+      signal: abort.signal,
+      timeouts: snapshot.timeouts,
+      headers: cacheKey ? { session_id: cacheKey } : undefined,
+    });
+  } catch (e) {
+    reply.raw.off('close', onClose);
+    if (abort.signal.aborted) return { status: 499, clientAborted: true };
+    return fail(upstreamFailure(e, snapshot), e instanceof UpstreamError ? e.kind : 'internal');
+  }
+
+  const model = route.upstreamModel;
+  runtime.metrics.inFlight.inc();
+  try {
+    return req.stream
+      ? await streamReply(runtime, translator, upstream.events, reply, requestId, snapshot, abort, started, model, fail)
+      : await aggregateReply(runtime, translator, upstream.events, reply, requestId, snapshot, abort, started, model, fail);
+  } finally {
+    runtime.metrics.inFlight.dec();
+    runtime.metrics.upstreamLatency.observe({ model }, (performance.now() - started) / 1000);
+    reply.raw.off('close', onClose);
+  }
+}
+
+type Fail = (err: ClientError, kind: string) => RelayOutcome;
+
+function failedError(t: StreamTranslator): ClientError {
+  const f = t.failed!;
+  return { status: STATUS_FOR_TYPE[f.type] ?? 502, type: f.type, message: f.message };
+}
+
+async function streamReply(
+  runtime: Runtime, translator: StreamTranslator, events: AsyncIterable<any>, reply: FastifyReply,
+  requestId: string, snapshot: ConfigSnapshot, abort: AbortController, started: number, model: string, fail: Fail,
+): Promise<RelayOutcome> {
+  const sse = new SseWriter(reply.raw);
+  let pending: StreamEvent[] = [];
+  let ttfbMs: number | undefined;
+  const commit = () => {
+    if (sse.started) return;
+    sse.start({ 'request-id': requestId });
+    const batch = pending;
+    pending = [];
+    sse.write(batch);
+  };
+  sse.keepAlive(PING_MS, commit);
+  try {
+    for await (const ev of events) {
+      if (ttfbMs === undefined) {
+        ttfbMs = performance.now() - started;
+        runtime.metrics.upstreamTtfb.observe({ model }, ttfbMs / 1000);
+      }
+      const out = translator.push(ev);
+      if (!sse.started) {
+        if (translator.failed && !translator.hasOutput) return fail(failedError(translator), 'stream-error');
+        for (let i = 0; i < out.length; i++) pending.push(out[i]);
+        if (translator.hasOutput) commit();
+        continue;
+      }
+      if (out.length > 0) {
+        const wait = sse.write(out);
+        if (wait) await wait;
+      }
+    }
+    const tail = translator.end();
+    if (!sse.started) {
+      if (translator.failed) return fail(failedError(translator), 'stream-error');
+      for (const ev of tail) pending.push(ev);
+      commit();
+    } else {
+      sse.write(tail);
+    }
+    if (translator.failed) {
+      runtime.counters.upstreamErrors++;
+      runtime.metrics.upstreamErrors.inc({ kind: 'stream-error' });
+      runtime.audit.upstreamError('stream-error');
+    }
+    return { status: 200, ttfbMs, usage: translator.usage, stopReason: translator.stopReason, errorKind: translator.failed ? 'stream-error' : undefined };
+  } catch (e) {
+    if (abort.signal.aborted) return { status: 499, ttfbMs, clientAborted: true, usage: translator.usage };
+    const err = upstreamFailure(e, snapshot);
+    const kind = e instanceof UpstreamError ? e.kind : 'internal';
+    if (!sse.started) return fail(err, kind);
+    runtime.counters.upstreamErrors++;
+    runtime.metrics.upstreamErrors.inc({ kind });
+    runtime.audit.upstreamError(kind);
+    sse.write([{ type: 'error', error: { type: err.type, message: err.message } }]);
+    return { status: 200, ttfbMs, errorKind: kind, usage: translator.usage };
+  } finally {
+    sse.end();
+  }
+}
+
+async function aggregateReply(
+  runtime: Runtime, translator: StreamTranslator, events: AsyncIterable<any>, reply: FastifyReply,
+  requestId: string, snapshot: ConfigSnapshot, abort: AbortController, started: number, model: string, fail: Fail,
+): Promise<RelayOutcome> {
+  const aggregator = new MessageAggregator();
+  let ttfbMs: number | undefined;
+  try {
+    for await (const ev of events) {
+      if (ttfbMs === undefined) {
+        ttfbMs = performance.now() - started;
+        runtime.metrics.upstreamTtfb.observe({ model }, ttfbMs / 1000);
+      }
+      aggregator.add(translator.push(ev));
+    }
+    aggregator.add(translator.end());
+  } catch (e) {
+    if (abort.signal.aborted) return { status: 499, ttfbMs, clientAborted: true };
+    return fail(upstreamFailure(e, snapshot), e instanceof UpstreamError ? e.kind : 'internal');
+  }
+  if (translator.failed) return fail(failedError(translator), 'stream-error');
+  if (reply.raw.destroyed) return { status: 499, ttfbMs, clientAborted: true };
+  const { message, error } = aggregator.outcome();
+  if (!message) {
+    const err = error ?? { type: 'api_error' as const, message: 'the upstream reply could not be assembled' };
+    return fail({ status: STATUS_FOR_TYPE[err.type] ?? 502, type: err.type, message: err.message }, 'assembly');
+  }
+  reply.raw.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+  reply.raw.end(JSON.stringify(message));
+  return { status: 200, ttfbMs, usage: translator.usage, stopReason: translator.stopReason };
+}

@@ -1,0 +1,57 @@
+// POST /v1/messages (also ?beta=true): validate, route, relay; one metadata-only log line per request.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Runtime } from '../../runtime.ts';
+import { validateMessagesRequest } from '../../wire/anthropic-validate.ts';
+import { isRefusal, resolveRoute } from '../../routing/router.ts';
+import { relayMessages, type RelayOutcome } from '../messages-relay.ts';
+import { errorBody } from '../errors.ts';
+
+export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
+  app.post('/v1/messages', async (request, reply) => {
+    const started = performance.now();
+    const snapshot = runtime.snapshot; // this request keeps the configuration it started with
+    runtime.counters.requests++;
+    const v = validateMessagesRequest(request.body);
+    if (!v.ok) {
+      finish(runtime, request.id, { status: 400 }, started, undefined, undefined, false);
+      return reply.code(400).header('x-should-retry', 'false').send(errorBody('invalid_request_error', v.message, request.id));
+    }
+    const body = v.value;
+    const route = resolveRoute(snapshot, runtime.registry, body.model);
+    if (isRefusal(route)) {
+      finish(runtime, request.id, { status: route.status }, started, body.model, undefined, !!body.stream);
+      return reply.code(route.status).header('x-should-retry', 'false').send(errorBody(route.type, route.message, request.id));
+    }
+    const outcome = await relayMessages(runtime, snapshot, body, route, reply as FastifyReply, request.id);
+    finish(runtime, request.id, outcome, started, body.model, route.upstreamModel, !!body.stream, route.via);
+  });
+}
+
+function finish(
+  runtime: Runtime, requestId: string, o: RelayOutcome, started: number,
+  modelAsked: string | undefined, modelUsed: string | undefined, stream: boolean, via?: string,
+): void {
+  const totalMs = performance.now() - started;
+  runtime.metrics.requests.inc({ route: '/v1/messages', model: modelAsked ?? 'unknown', status: String(o.status) });
+  if (o.usage && modelUsed) {
+    runtime.metrics.tokens.inc({ direction: 'in', model: modelUsed }, (o.usage.input_tokens ?? 0) + (o.usage.cache_read_input_tokens ?? 0));
+    runtime.metrics.tokens.inc({ direction: 'out', model: modelUsed }, o.usage.output_tokens ?? 0);
+  }
+  runtime.logger.info({
+    reqId: requestId,
+    route: '/v1/messages',
+    modelAsked,
+    modelUsed,
+    via,
+    stream,
+    status: o.status,
+    errorKind: o.errorKind,
+    clientAborted: o.clientAborted || undefined,
+    ttfbMs: o.ttfbMs !== undefined ? Math.round(o.ttfbMs) : undefined,
+    totalMs: Math.round(totalMs),
+    inputTokens: o.usage?.input_tokens,
+    cachedTokens: o.usage?.cache_read_input_tokens,
+    outputTokens: o.usage?.output_tokens,
+    stopReason: o.stopReason ?? undefined,
+  }, 'request');
+}

@@ -1,0 +1,49 @@
+// GET /v1/models and /v1/models/{id}: OpenAI's list shape, or Anthropic's when the request carries anthropic-version.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../runtime.ts';
+import type { RegisteredModel } from '../../routing/model-registry.ts';
+import { errorBody } from '../errors.ts';
+
+function wantsAnthropic(request: FastifyRequest): boolean {
+  return request.headers['anthropic-version'] !== undefined;
+}
+
+function anthropicModel(m: RegisteredModel) {
+  const display = m.effort ? `${m.info.displayName} (${m.effort} effort)` : m.info.displayName;
+  return { type: 'model', id: m.id, display_name: display, created_at: new Date(m.info.created * 1000).toISOString() };
+}
+
+function openaiModel(m: RegisteredModel) {
+  return { id: m.id, object: 'model', created: m.info.created, owned_by: m.provider };
+}
+
+export function modelsRoutes(app: FastifyInstance, runtime: Runtime): void {
+  app.get('/v1/models', async (request) => {
+    const models = runtime.registry.list();
+    if (wantsAnthropic(request)) {
+      const q = request.query as { limit?: string; after_id?: string; before_id?: string };
+      let start = 0;
+      if (q.after_id) start = models.findIndex((m) => m.id === q.after_id) + 1;
+      let end = models.length;
+      if (q.before_id) { const i = models.findIndex((m) => m.id === q.before_id); if (i >= 0) end = i; }
+      const limit = Math.min(Math.max(Number(q.limit ?? 1000) || 1000, 1), 1000);
+      const page = models.slice(start, end).slice(0, limit);
+      return {
+        data: page.map(anthropicModel),
+        has_more: start + page.length < end,
+        first_id: page[0]?.id ?? null,
+        last_id: page[page.length - 1]?.id ?? null,
+      };
+    }
+    return { object: 'list', data: models.map(openaiModel) };
+  });
+
+  app.get('/v1/models/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const m = runtime.registry.find(id);
+    if (!m) {
+      return reply.code(404).send(errorBody('not_found_error', `model "${id}" is not registered (Packycode ${runtime.packycodeUsable() ? 'serves' : 'is not serving'}; GET /v1/models lists the models)`, request.id));
+    }
+    return wantsAnthropic(request) ? anthropicModel(m) : openaiModel(m);
+  });
+}

@@ -1,0 +1,80 @@
+// An upstream failure that happened before the first byte reached the client, as a ClientError.
+import type { ClientError } from './errors.ts';
+import { isQuotaCode } from '../translate/upstream-error.ts';
+
+/** The fields of an UpstreamError this mapping reads (kept structural so server/ does not depend on upstream/). */
+export interface UpstreamFailure {
+  kind: 'connect' | 'timeout' | 'http' | 'aborted' | 'idle-timeout' | 'protocol' | 'disconnect';
+  status?: number;
+  retryAfter?: string;
+  upstreamCode?: string;
+  upstreamMessage?: string;
+  url: string;
+  waitedMs?: number;
+  message: string;
+}
+
+const NO_RETRY = { 'x-should-retry': 'false' };
+
+export function clientErrorForUpstream(e: UpstreamFailure, keySource: string): ClientError {
+  const detail = e.upstreamMessage ? `: ${e.upstreamMessage}` : '';
+  switch (e.kind) {
+    case 'connect':
+      return {
+        status: 502, type: 'api_error',
+        message: `packybridge could not connect to Packycode at ${e.url}` +
+          `${e.waitedMs !== undefined ? ` (gave up after ${e.waitedMs} ms)` : ''}: ${e.message}. ` +
+          'Check packycode.base-url and the network, or raise timeouts.connect-ms.',
+      };
+    case 'timeout':
+      return {
+        status: 504, type: 'timeout_error',
+        message: `Packycode at ${e.url} sent no response headers within ${e.waitedMs ?? '?'} ms. ` +
+          'It may be overloaded; try again, or raise timeouts.first-byte-ms.',
+      };
+    case 'idle-timeout':
+    case 'disconnect':
+    case 'protocol':
+      return { status: 502, type: 'api_error', message: `Packycode at ${e.url}: ${e.message}` };
+    case 'aborted':
+      return { status: 499, type: 'api_error', message: 'the client closed the request' };
+    case 'http':
+      break;
+  }
+  const status = e.status ?? 502;
+  const code = e.upstreamCode ?? '';
+  if (status === 401 || status === 403) {
+    return {
+      status: 401, type: 'authentication_error', headers: NO_RETRY,
+      message: `Packycode rejected the API key (HTTP ${status}${detail}). ` +
+        `Fix packycode.credentials.openai-api-key (effective source: ${keySource}).`,
+    };
+  }
+  if (isQuotaCode(code)) {
+    // out of money is not a rate limit: Anthropic answers it as a 400 that clients do not retry
+    return {
+      status: 400, type: 'invalid_request_error', headers: NO_RETRY,
+      message: `Packycode says the account's quota is used up (HTTP ${status} ${code}${detail}). Top up the Packycode plan or use another key; retrying will not help.`,
+    };
+  }
+  if (status === 429) {
+    const headers: Record<string, string> = {};
+    if (e.retryAfter) headers['retry-after'] = e.retryAfter;
+    return {
+      status: 429, type: 'rate_limit_error', headers,
+      message: `Packycode rate limit reached (HTTP 429${detail})${e.retryAfter ? `; retry after ${e.retryAfter} s` : ''}.`,
+    };
+  }
+  if (status === 404) {
+    return { status: 404, type: 'not_found_error', headers: NO_RETRY, message: `Packycode answered 404${detail}. Check packycode.base-url (it should end in /v1) and the model name.` };
+  }
+  if (status === 413) return { status: 413, type: 'request_too_large', headers: NO_RETRY, message: `Packycode: request too large${detail}` };
+  if (status >= 400 && status < 500) {
+    return { status: 400, type: 'invalid_request_error', headers: NO_RETRY, message: `Packycode refused the request (HTTP ${status}${detail})` };
+  }
+  if (status === 503 || status === 529) {
+    const headers: Record<string, string> = e.retryAfter ? { 'retry-after': e.retryAfter } : {};
+    return { status: 529, type: 'overloaded_error', headers, message: `Packycode is overloaded (HTTP ${status}${detail})` };
+  }
+  return { status: status >= 500 && status < 600 ? status : 502, type: 'api_error', message: `Packycode failed (HTTP ${status}${detail})` };
+}

@@ -1,0 +1,152 @@
+// Local token counting for /v1/messages/count_tokens: o200k over exactly what would be sent upstream
+// (the same conversion as the real request), plus small per-item overheads; images and PDFs estimated
+// (see media-tokens.ts). Counts are memoised per text in a bounded LRU: Claude Code resends its ~100 KB
+// system prompt and tools with every request, so a warm count only tokenises what is new.
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import type { CountTokensRequest } from '../wire/anthropic-request.ts';
+import type { FunctionTool, InputContent, InputItem } from '../wire/responses-request.ts';
+import { convertInput } from './convert-messages.ts';
+import { collectToolNames, convertTools } from './convert-tools.ts';
+import { buildToolNameMap } from './tool-names.ts';
+import { imageTokens, pdfTokens } from './media-tokens.ts';
+
+/** Overheads, in tokens (close to OpenAI's chat framing: role and separators per message). */
+export const REQUEST_OVERHEAD = 3;
+export const MESSAGE_OVERHEAD = 4;
+export const ITEM_OVERHEAD = 4;       // function_call, function_call_output, reasoning
+export const TOOL_OVERHEAD = 8;       // per function definition
+export const TOOLS_OVERHEAD = 12;     // the tools section, when there are tools
+
+const NO_SPECIAL = { disallowedSpecial: new Set<string>() }; // `<|endoftext|>` in a prompt is just text
+
+export interface TokenCounterOptions {
+  /** most memoised texts kept (default 4096) */
+  maxEntries?: number;
+  /** most characters of memoised texts kept (default 8,000,000), bounds memory */
+  maxChars?: number;
+}
+
+export class TokenCounter {
+  readonly #memo = new Map<string, number>();
+  readonly #maxEntries: number;
+  readonly #maxChars: number;
+  #chars = 0;
+
+  constructor(opts: TokenCounterOptions = {}) {
+    this.#maxEntries = Math.max(1, opts.maxEntries ?? 4096);
+    this.#maxChars = Math.max(1, opts.maxChars ?? 8_000_000);
+  }
+
+  /** Number of memoised texts (for tests and metrics). */
+  get size(): number {
+    return this.#memo.size;
+  }
+
+  /** Whether a text's count is memoised (does not touch the LRU order). */
+  has(s: string): boolean {
+    return this.#memo.has(s);
+  }
+
+  count(req: CountTokensRequest): number {
+    try {
+      return this.#countRequest(req);
+    } catch {
+      // never fail a count: a rough 4-characters-per-token estimate instead
+      try {
+        return Math.ceil((JSON.stringify(req)?.length ?? 0) / 4);
+      } catch {
+        return 0;
+      }
+    }
+  }
+
+  /** o200k token count of one text, memoised. */
+  text(s: string): number {
+    if (s === '') return 0;
+    const hit = this.#memo.get(s);
+    if (hit !== undefined) {
+      this.#memo.delete(s);
+      this.#memo.set(s, hit);
+      return hit;
+    }
+    const n = countTokens(s, NO_SPECIAL);
+    this.#remember(s, n);
+    return n;
+  }
+
+  #remember(s: string, n: number): void {
+    if (s.length > this.#maxChars) return;
+    this.#memo.set(s, n);
+    this.#chars += s.length;
+    while (this.#memo.size > this.#maxEntries || this.#chars > this.#maxChars) {
+      const oldest = this.#memo.keys().next().value as string;
+      this.#memo.delete(oldest);
+      this.#chars -= oldest.length;
+    }
+  }
+
+  #countRequest(req: CountTokensRequest): number {
+    const messages = req.messages ?? [];
+    const names = buildToolNameMap(collectToolNames(req.tools, messages, req.tool_choice));
+    let total = REQUEST_OVERHEAD;
+    for (const item of convertInput(req.system, messages, names)) total += this.#item(item);
+    const tools = convertTools(req.tools, names);
+    if (tools.length > 0) total += TOOLS_OVERHEAD;
+    for (const tool of tools) total += this.#tool(tool);
+    return total;
+  }
+
+  #item(item: InputItem): number {
+    switch (item.type) {
+      case 'message': {
+        let n = MESSAGE_OVERHEAD;
+        for (const part of item.content) n += this.#part(part);
+        return n;
+      }
+      case 'function_call':
+        return ITEM_OVERHEAD + this.text(item.name) + this.text(item.arguments);
+      case 'function_call_output': {
+        if (typeof item.output === 'string') return ITEM_OVERHEAD + this.text(item.output);
+        let n = ITEM_OVERHEAD;
+        for (const part of item.output) n += this.#part(part);
+        return n;
+      }
+      case 'reasoning': {
+        let n = ITEM_OVERHEAD;
+        for (const s of item.summary) n += this.text(s.text);
+        return n;
+      }
+      default:
+        return 0;
+    }
+  }
+
+  #part(part: InputContent): number {
+    switch (part.type) {
+      case 'input_text':
+      case 'output_text':
+        return this.text(part.text);
+      case 'input_image':
+        return this.#media('img', part.image_url, imageTokens);
+      case 'input_file':
+        return part.file_data !== undefined ? this.#media('pdf', part.file_data, pdfTokens) : pdfTokens(undefined);
+      default:
+        return 0;
+    }
+  }
+
+  /** Media estimates memoised under a short key (length + ends), not the whole payload. */
+  #media(kind: string, url: string | undefined, estimate: (url: string | undefined) => number): number {
+    if (url === undefined || url.length < 256) return estimate(url);
+    const key = `\u0000${kind}:${url.length}:${url.slice(0, 96)}:${url.slice(-64)}`;
+    const hit = this.#memo.get(key);
+    if (hit !== undefined) return hit;
+    const n = estimate(url);
+    this.#remember(key, n);
+    return n;
+  }
+
+  #tool(tool: FunctionTool): number {
+    return TOOL_OVERHEAD + this.text(tool.name) + this.text(tool.description ?? '') + this.text(JSON.stringify(tool.parameters));
+  }
+}

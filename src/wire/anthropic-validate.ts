@@ -1,0 +1,239 @@
+// Request validation for /v1/messages and /v1/messages/count_tokens. Unknown keys pass through; checks are
+// as lenient as Anthropic's (or more); tool input_schema and tool_use input are not deep-validated.
+// Errors name the path and what was expected: `messages.2.content.0.type: unknown content block type "foo"`.
+import { z } from 'zod';
+import type { CountTokensRequest, MessagesRequest } from './anthropic-request.ts';
+import { SERVER_BLOCK_TYPES } from './anthropic-request.ts';
+
+const cacheControl = z.looseObject({ type: z.string() }).nullish();
+
+const textBlock = z.looseObject({ type: z.literal('text'), text: z.string(), cache_control: cacheControl });
+
+const imageSource = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('base64'), media_type: z.string(), data: z.string() }),
+  z.looseObject({ type: z.literal('url'), url: z.string() }),
+  z.looseObject({ type: z.literal('file'), file_id: z.string() }),
+]);
+const imageBlock = z.looseObject({ type: z.literal('image'), source: imageSource, cache_control: cacheControl });
+
+const documentSource = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('base64'), media_type: z.string(), data: z.string() }),
+  z.looseObject({ type: z.literal('url'), url: z.string() }),
+  z.looseObject({ type: z.literal('text'), media_type: z.string().optional(), data: z.string() }),
+  z.looseObject({ type: z.literal('content'), content: z.union([z.string(), z.array(z.discriminatedUnion('type', [textBlock, imageBlock]))]) }),
+  z.looseObject({ type: z.literal('file'), file_id: z.string() }),
+]);
+const documentBlock = z.looseObject({
+  type: z.literal('document'),
+  source: documentSource,
+  title: z.string().nullish(),
+  context: z.string().nullish(),
+  cache_control: cacheControl,
+});
+
+const searchResultBlock = z.looseObject({
+  type: z.literal('search_result'),
+  source: z.string(),
+  title: z.string(),
+  content: z.array(textBlock),
+});
+
+const serverBlocks = SERVER_BLOCK_TYPES.map((t) => z.looseObject({ type: z.literal(t) }));
+
+const toolResultInner = z.discriminatedUnion('type', [textBlock, imageBlock, documentBlock, searchResultBlock, ...serverBlocks]);
+
+const toolUseBlock = z.looseObject({
+  type: z.literal('tool_use'),
+  id: z.string().min(1),
+  name: z.string().min(1),
+  input: z.unknown().optional(),
+  cache_control: cacheControl,
+});
+const toolResultBlock = z.looseObject({
+  type: z.literal('tool_result'),
+  tool_use_id: z.string().min(1),
+  content: z.union([z.string(), z.array(toolResultInner)]).nullish(),
+  is_error: z.boolean().nullish(),
+  cache_control: cacheControl,
+});
+const thinkingBlock = z.looseObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().nullish() });
+const redactedThinkingBlock = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() });
+
+const contentBlock = z.discriminatedUnion('type', [
+  textBlock, imageBlock, documentBlock, toolUseBlock, toolResultBlock, thinkingBlock, redactedThinkingBlock,
+  searchResultBlock, ...serverBlocks,
+]);
+
+const message = z.looseObject({
+  role: z.enum(['user', 'assistant', 'system']),
+  content: z.union([z.string(), z.array(contentBlock)]),
+});
+
+const system = z.union([z.string(), z.array(textBlock)]).nullish();
+
+const tool = z.looseObject({
+  name: z.string().min(1),
+  description: z.string().nullish(),
+  input_schema: z.record(z.string(), z.unknown()).nullish(),
+  type: z.string().nullish(),
+});
+
+const toolChoice = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().nullish() }),
+  z.looseObject({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().nullish() }),
+  z.looseObject({ type: z.literal('none') }),
+  z.looseObject({ type: z.literal('tool'), name: z.string().min(1), disable_parallel_tool_use: z.boolean().nullish() }),
+]);
+
+const thinking = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('enabled'), budget_tokens: z.number() }),
+  z.looseObject({ type: z.literal('adaptive') }),
+  z.looseObject({ type: z.literal('disabled') }),
+]);
+
+const common = {
+  model: z.string().min(1),
+  messages: z.array(message),
+  system,
+  tools: z.array(tool).nullish(),
+  tool_choice: toolChoice.nullish(),
+  thinking: thinking.nullish(),
+};
+
+const messagesRequest = z.looseObject({
+  ...common,
+  max_tokens: z.number().nullish(),
+  stream: z.boolean().nullish(),
+  temperature: z.number().nullish(),
+  top_p: z.number().nullish(),
+  top_k: z.number().nullish(),
+  stop_sequences: z.array(z.string()).nullish(),
+  metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
+  output_config: z.looseObject({ effort: z.string().nullish(), format: z.looseObject({ type: z.string() }).nullish() }).nullish(),
+});
+
+const countTokensRequest = z.looseObject(common);
+
+// ---- error messages ----
+
+type Issue = z.core.$ZodIssue;
+type Path = PropertyKey[];
+
+const DISCRIMINATOR_KIND: Record<string, string> = {
+  content: 'content block type',
+  source: 'source type',
+  tool_choice: 'tool_choice type',
+  thinking: 'thinking type',
+};
+
+const EXPECTED_NAME: Record<string, string> = { record: 'object', nonoptional: 'a value' };
+
+function valueAt(root: unknown, path: Path): unknown {
+  let v = root;
+  for (const key of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function pathText(path: Path): string {
+  return path.length === 0 ? '(body)' : path.map(String).join('.');
+}
+
+/** Which kind of thing a discriminator sits in, named by the nearest non-index key of its path. */
+function discriminatorKind(path: Path): string {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const key = path[i];
+    if (typeof key === 'number' || key === 'type') continue;
+    return DISCRIMINATOR_KIND[String(key)] ?? `${String(key)} type`;
+  }
+  return 'type';
+}
+
+/** The issue that says most: inside a union, the branch that got furthest (not a top-level type mismatch). */
+function deepest(issue: Issue, base: Path): { issue: Issue; path: Path } {
+  const path = [...base, ...issue.path];
+  if (issue.code !== 'invalid_union' || !('errors' in issue) || issue.errors.length === 0) return { issue, path };
+  let best: { issue: Issue; path: Path } | undefined;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      const candidate = deepest(inner, path);
+      if (!best || candidate.path.length > best.path.length) best = candidate;
+    }
+  }
+  // every branch failed on the value's own type: say which types would do
+  if (best && best.path.length === path.length && best.issue.code === 'invalid_type') {
+    const expected = issue.errors
+      .flatMap((b) => b.map((i) => (i.code === 'invalid_type' ? EXPECTED_NAME[i.expected] ?? i.expected : undefined)))
+      .filter(Boolean);
+    return { issue: { ...best.issue, message: `expected ${[...new Set(expected)].join(' or ')}` }, path };
+  }
+  return best ?? { issue, path };
+}
+
+function issueMessage(issue: Issue, path: Path, body: unknown): string {
+  const at = pathText(path);
+  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
+    const value = valueAt(body, path);
+    const kind = discriminatorKind(path);
+    if (value === undefined) return `${at}: missing, expected a ${kind}`;
+    return `${at}: unknown ${kind} ${JSON.stringify(value)}`;
+  }
+  const value = valueAt(body, path);
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = issue.message.startsWith('expected ') ? issue.message : `expected ${EXPECTED_NAME[issue.expected] ?? issue.expected}`;
+      return value === undefined ? `${at}: required, ${expected}` : `${at}: ${expected}, received ${describe(value)}`;
+    }
+    case 'too_small':
+      if (issue.origin === 'string') return `${at}: expected a non-empty string`;
+      return `${at}: ${issue.message}`;
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? `${at}: expected ${JSON.stringify(issue.values[0])}, received ${JSON.stringify(value)}`
+        : `${at}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, received ${JSON.stringify(value)}`;
+    default:
+      return `${at}: ${issue.message}`;
+  }
+}
+
+function formatError(error: z.ZodError, body: unknown): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const issue of error.issues) {
+    const { issue: best, path } = deepest(issue, []);
+    const line = issueMessage(best, path, body);
+    if (!seen.has(line)) {
+      seen.add(line);
+      lines.push(line);
+    }
+    if (lines.length === 3) break;
+  }
+  return lines.join('; ');
+}
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
+
+function validate<T>(schema: z.ZodType, body: unknown): Validation<T> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, message: `request body: expected a JSON object, received ${describe(body)}` };
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return { ok: true, value: result.data as T };
+  return { ok: false, message: formatError(result.error, body) };
+}
+
+export function validateMessagesRequest(body: unknown): { ok: true; value: MessagesRequest } | { ok: false; message: string } {
+  return validate<MessagesRequest>(messagesRequest, body);
+}
+
+export function validateCountTokensRequest(body: unknown): { ok: true; value: CountTokensRequest } | { ok: false; message: string } {
+  return validate<CountTokensRequest>(countTokensRequest, body);
+}

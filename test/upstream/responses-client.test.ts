@@ -1,0 +1,301 @@
+// The upstream client against the mock upstream, over real HTTP on 127.0.0.1.
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { closeUpstreamPools, openResponsesStream, UpstreamError, USER_AGENT } from '../../src/upstream/responses-client.ts';
+import type { OpenStreamOptions, UpstreamStream } from '../../src/upstream/responses-client.ts';
+import type { ResponsesEvent } from '../../src/wire/responses-stream.ts';
+import { startMockUpstream } from '../support/mock-upstream.ts';
+import type { MockUpstream } from '../support/mock-upstream.ts';
+import * as S from '../support/response-scenarios.ts';
+
+const KEY = 'sk-test-client-0001';
+let mock: MockUpstream;
+
+before(async () => { mock = await startMockUpstream({ apiKey: KEY }); });
+after(async () => { await mock.close(); await closeUpstreamPools(); });
+beforeEach(() => { mock.reset(); });
+
+const timeouts = { connectMs: 2_000, firstByteMs: 5_000, idleMs: 5_000 };
+const body = {
+  model: 'gpt-5-codex',
+  input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] }],
+  tools: [], tool_choice: 'auto', parallel_tool_calls: false, reasoning: { effort: 'medium', summary: 'auto' },
+  store: false, stream: true, include: ['reasoning.encrypted_content'], prompt_cache_key: 'sess-1234',
+};
+const open = (over: Partial<OpenStreamOptions> = {}): Promise<UpstreamStream> =>
+  openResponsesStream({ target: { baseUrl: mock.url, apiKey: KEY }, body, timeouts, ...over });
+
+async function collect(stream: UpstreamStream): Promise<ResponsesEvent[]> {
+  const out: ResponsesEvent[] = [];
+  for await (const ev of stream.events) out.push(ev);
+  return out;
+}
+
+async function rejection(p: Promise<unknown>): Promise<UpstreamError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof UpstreamError, `expected UpstreamError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected a rejection');
+}
+
+test('streams a text reply: every event, in order, as sent', async () => {
+  const scenario = S.text('Hello there, friend.', { model: 'gpt-5-codex' });
+  mock.enqueue(scenario);
+  const stream = await open();
+  assert.equal(stream.status, 200);
+  assert.match(String(stream.headers['content-type']), /text\/event-stream/);
+  assert.match(stream.requestId ?? '', /^req_/);
+  const events = await collect(stream);
+  assert.ok(scenario.kind === 'events');
+  assert.deepEqual(events, scenario.events);
+  assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i));
+  assert.equal(events.at(-1)?.type, 'response.completed');
+});
+
+test('sends the body once as JSON with auth, SSE accept, user-agent and session headers', async () => {
+  mock.enqueue(S.text('ok'));
+  await collect(await open({ headers: { 'X-Extra': 'yes' } }));
+  const [req] = mock.requests;
+  assert.equal(req.method, 'POST');
+  assert.equal(req.path, '/v1/responses');
+  assert.deepEqual(req.body, body);
+  assert.equal(req.headers.authorization, `Bearer ${KEY}`);
+  assert.equal(req.headers['content-type'], 'application/json');
+  assert.equal(req.headers.accept, 'text/event-stream');
+  assert.equal(req.headers['user-agent'], USER_AGENT);
+  assert.match(USER_AGENT, /^packybridge\/\d+\.\d+\.\d+/);
+  assert.equal(req.headers['session-id'], 'sess-1234');
+  assert.equal(req.headers.session_id, 'sess-1234');
+  assert.equal(req.headers['x-extra'], 'yes');
+  assert.equal(req.headers.originator, undefined);
+});
+
+test('a trailing slash on the base URL is tolerated; no key means no authorization header', async () => {
+  const open401 = openResponsesStream({ target: { baseUrl: `${mock.url}/` }, body, timeouts });
+  const e = await rejection(open401);
+  assert.equal(mock.requests[0].path, '/v1/responses');
+  assert.equal(mock.requests[0].headers.authorization, undefined);
+  assert.equal(e.kind, 'http');
+  assert.equal(e.status, 401);
+});
+
+test('keep-alive: sequential requests reuse one connection', async () => {
+  const own = await startMockUpstream(); // a fresh origin, so the pool has no other idle connection
+  try {
+    own.enqueue(S.text('one'), S.text('two'), S.text('three'));
+    for (let i = 0; i < 3; i++) {
+      await collect(await openResponsesStream({ target: { baseUrl: own.url }, body, timeouts }));
+      // let undici mark the connection idle (back-to-back, it may open a second one)
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(own.requests.length, 3);
+    assert.equal(new Set(own.requests.map((r) => r.remotePort)).size, 1);
+  } finally {
+    await own.close();
+  }
+});
+
+test('SSE written byte by byte (multi-byte characters split) parses to the same events', async () => {
+  const source = S.text('Grüße 🎉 日本語 — fin.', { chunks: 4 });
+  assert.ok(source.kind === 'events');
+  mock.enqueue(S.rawSse(`: keep-alive\n\n${S.toSse(source.events)}data: [DONE]\n\n`, { chunkSize: 1 }));
+  assert.deepEqual(await collect(await open()), source.events);
+});
+
+test('HTTP errors carry status, retry-after, code and message', async () => {
+  const rows: Array<{ scenario: S.Scenario; status: number; code?: string; message?: RegExp; retryAfter?: string }> = [
+    { scenario: S.httpError(429, undefined, { 'retry-after': '7' }), status: 429, code: 'rate_limit_exceeded', message: /Rate limit/, retryAfter: '7' },
+    { scenario: S.httpError(429, undefined, { 'retry-after-ms': '1500' }), status: 429, code: 'rate_limit_exceeded', retryAfter: '2' },
+    { scenario: S.httpError(500), status: 500, code: 'server_error', message: /had an error/ },
+    { scenario: S.httpError(503, '<html><h1>503 Service Unavailable</h1></html>', { 'content-type': 'text/html' }), status: 503, message: /503 Service Unavailable/ },
+    { scenario: S.httpError(400, { error: { message: 'Unsupported parameter: temperature', type: 'invalid_request_error', param: 'temperature', code: 'unsupported_parameter' } }), status: 400, code: 'unsupported_parameter', message: /temperature/ },
+  ];
+  for (const row of rows) {
+    mock.enqueue(row.scenario);
+    const e = await rejection(open());
+    assert.equal(e.kind, 'http');
+    assert.equal(e.status, row.status);
+    assert.equal(e.upstreamCode, row.code);
+    if (row.message) assert.match(e.upstreamMessage ?? '', row.message);
+    assert.equal(e.retryAfter, row.retryAfter);
+    assert.match(e.message, new RegExp(`HTTP ${row.status}`));
+    assert.match(e.requestId ?? '', /^req_/);
+  }
+});
+
+test('a wrong key gets the upstream 401 with its code, and the key is not echoed whole', async () => {
+  const e = await rejection(open({ target: { baseUrl: mock.url, apiKey: 'sk-wrong-key-99999' } }));
+  assert.equal(e.kind, 'http');
+  assert.equal(e.status, 401);
+  assert.equal(e.upstreamCode, 'invalid_api_key');
+  assert.doesNotMatch(e.message, /sk-wrong-key-99999/);
+});
+
+test('connection refused -> connect, naming the URL', async () => {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  const url = `http://127.0.0.1:${port}/v1`;
+  const e = await rejection(openResponsesStream({ target: { baseUrl: url }, body, timeouts }));
+  assert.equal(e.kind, 'connect');
+  assert.equal(e.url, `${url}/responses`);
+  assert.ok(e.message.includes(`${url}/responses`));
+  assert.match(e.message, /ECONNREFUSED/);
+  assert.equal(typeof e.waitedMs, 'number');
+});
+
+test('a TLS handshake that never completes -> connect (timeouts.connect-ms)', async () => {
+  const held = new Set<import('node:net').Socket>();
+  const srv = (await import('node:net')).createServer((sock) => { held.add(sock); }); // accepts TCP, never speaks TLS
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}/v1`;
+  try {
+    const e = await rejection(openResponsesStream({ target: { baseUrl: url }, body, timeouts: { ...timeouts, connectMs: 150 } }));
+    assert.equal(e.kind, 'connect');
+    assert.ok(e.message.includes(`${url}/responses`));
+    assert.match(e.message, /connect timeout \(150 ms/);
+  } finally {
+    for (const sock of held) sock.destroy();
+    await new Promise<void>((r) => srv.close(() => r()));
+  }
+});
+
+test('no response headers within first-byte-ms -> timeout', async () => {
+  mock.enqueue(S.hang());
+  const e = await rejection(open({ timeouts: { ...timeouts, firstByteMs: 150 } }));
+  assert.equal(e.kind, 'timeout');
+  assert.match(e.message, /150 ms/);
+  await mock.requests[0].finished;
+  assert.equal(mock.requests[0].aborted, true);
+});
+
+test('silence mid-stream longer than idle-ms -> idle-timeout after the events that did arrive', async () => {
+  mock.enqueue(S.stall(3));
+  const stream = await open({ timeouts: { ...timeouts, idleMs: 150 } });
+  const seen: string[] = [];
+  const e = await rejection((async () => { for await (const ev of stream.events) seen.push(ev.type); })());
+  assert.equal(e.kind, 'idle-timeout');
+  assert.deepEqual(seen, ['response.created', 'response.in_progress', 'response.output_item.added']);
+});
+
+test('headers then silence also counts as idle', async () => {
+  mock.enqueue(S.hang({ afterHeaders: true }));
+  const stream = await open({ timeouts: { ...timeouts, idleMs: 150 } });
+  const e = await rejection(collect(stream));
+  assert.equal(e.kind, 'idle-timeout');
+});
+
+test('abort before the headers: rejects as aborted and the upstream sees the request go away', async () => {
+  mock.enqueue(S.hang());
+  const ac = new AbortController();
+  const p = open({ signal: ac.signal });
+  await mock.waitForRequests(1);
+  ac.abort();
+  const e = await rejection(p);
+  assert.equal(e.kind, 'aborted');
+  await mock.requests[0].finished;
+  assert.equal(mock.requests[0].aborted, true);
+});
+
+test('abort mid-stream: iteration throws aborted and the upstream request is destroyed', async () => {
+  mock.enqueue(S.stall(4));
+  const ac = new AbortController();
+  const stream = await open({ signal: ac.signal });
+  const e = await rejection((async () => {
+    let n = 0;
+    for await (const _ev of stream.events) if (++n === 2) ac.abort();
+  })());
+  assert.equal(e.kind, 'aborted');
+  await mock.requests[0].finished;
+  assert.equal(mock.requests[0].aborted, true);
+});
+
+test('an already-aborted signal never reaches the upstream', async () => {
+  const ac = new AbortController();
+  ac.abort();
+  const e = await rejection(open({ signal: ac.signal }));
+  assert.equal(e.kind, 'aborted');
+  assert.equal(mock.requests.length, 0);
+});
+
+test('a consumer that stops iterating early releases the upstream request', async () => {
+  mock.enqueue(S.stall(5));
+  const stream = await open();
+  for await (const ev of stream.events) if (ev.type === 'response.in_progress') break;
+  await mock.requests[0].finished;
+  assert.equal(mock.requests[0].aborted, true);
+});
+
+test('a body that ends cleanly without a terminal event just ends (the translator flags it)', async () => {
+  mock.enqueue(S.truncated(5));
+  const events = await collect(await open());
+  assert.equal(events.length, 5);
+  assert.ok(!events.some((e) => e.type === 'response.completed'));
+});
+
+test('a socket dropped mid-body -> disconnect, after the events that arrived', async () => {
+  mock.enqueue(S.truncated(4, { end: 'destroy' }));
+  const stream = await open();
+  const seen: string[] = [];
+  const e = await rejection((async () => { for await (const ev of stream.events) seen.push(ev.type); })());
+  assert.equal(e.kind, 'disconnect');
+  assert.equal(seen.length, 4);
+});
+
+test('malformed JSON in a data line -> protocol', async () => {
+  mock.enqueue(S.rawSse(`${S.toSse([{ type: 'response.created', sequence_number: 0 }])}data: {"type":"response.output_text.delta",\n\n`));
+  const stream = await open();
+  const seen: string[] = [];
+  const e = await rejection((async () => { for await (const ev of stream.events) seen.push(ev.type); })());
+  assert.equal(e.kind, 'protocol');
+  assert.match(e.message, /malformed JSON/);
+  assert.deepEqual(seen, ['response.created']);
+});
+
+test('2xx JSON holding a whole response object -> one response.completed event', async () => {
+  mock.enqueue(S.jsonResponse('Not streamed.'));
+  const events = await collect(await open());
+  assert.equal(events.length, 1);
+  assert.equal(events[0].type, 'response.completed');
+  const item = events[0].response?.output?.[0];
+  assert.equal(item?.type, 'message');
+  assert.deepEqual((item as { content: unknown[] }).content.map((c) => (c as { text: string }).text), ['Not streamed.']);
+});
+
+test('2xx that is neither SSE nor a response object -> protocol', async () => {
+  const rows: S.Scenario[] = [
+    { kind: 'http', status: 200, body: '<html>Please sign in</html>', headers: { 'content-type': 'text/html' } },
+    { kind: 'http', status: 200, body: '{"hello":"world"}', headers: { 'content-type': 'application/json' } },
+    { kind: 'http', status: 200, body: '', headers: { 'content-type': 'text/plain' } },
+  ];
+  for (const s of rows) {
+    mock.enqueue(s);
+    const e = await rejection(open());
+    assert.equal(e.kind, 'protocol', s.kind === 'http' ? s.body : '');
+  }
+});
+
+test('SSE served without a content type (or as text/plain) is sniffed and parsed', async () => {
+  const source = S.text('sniffed');
+  assert.ok(source.kind === 'events');
+  for (const contentType of ['', 'text/plain']) {
+    mock.enqueue(S.rawSse(S.toSse(source.events), { contentType, chunkSize: 7 }));
+    assert.deepEqual(await collect(await open()), source.events, `content-type "${contentType}"`);
+  }
+});
+
+test('many concurrent streams through one pool', async () => {
+  const n = 50;
+  mock.setHandler(() => S.text('concurrent reply', { delayMs: 5 }));
+  const results = await Promise.all(Array.from({ length: n }, async () => (await collect(await open())).at(-1)?.type));
+  assert.deepEqual(results, Array(n).fill('response.completed'));
+});
