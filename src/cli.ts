@@ -1,13 +1,22 @@
-// Command line: serve (default), check, import-codex.
+// Command line: serve (default), check, import-codex. The gateway itself (fastify, tokenizer, upstream
+// client) is loaded only by the commands that need it, so `check` and `import-codex` start fast.
 import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveConfigPath } from './config/load.ts';
 import { checkConfig } from './config/check.ts';
 import { importCodex } from './config/import-codex.ts';
-import { startGateway, StartupError } from './serve.ts';
-import { VERSION } from './runtime.ts';
-import { probeUpstream } from './probe.ts';
+
+/** package.json's version (src/ and dist/ both sit one folder below it). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -16,13 +25,16 @@ function parsePort(v: string): number {
 }
 
 function codexHomeFrom(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
-  return explicit ?? env.CODEX_HOME ?? join(homedir(), '.codex');
+  const dir = explicit ?? env.CODEX_HOME;
+  return dir ? resolve(process.cwd(), dir) : join(env.HOME || homedir(), '.codex');
 }
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
 
 export async function main(argv: string[]): Promise<void> {
   const env = process.env;
   const program = new Command();
-  program.name('packybridge').description('Anthropic Messages API gateway for Packycode (OpenAI Responses API): run Claude Code on GPT-5 and Codex models').version(VERSION);
+  program.name('packybridge').description('Anthropic Messages API gateway for Packycode (OpenAI Responses API): run Claude Code on GPT-5 and Codex models').version(packageVersion());
 
   program.command('serve', { isDefault: true })
     .description('run the gateway')
@@ -32,6 +44,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('-p, --port <port>', 'listen port (overrides port:)', parsePort)
     .option('--codex-home <dir>', 'Codex CLI folder to read (default: $CODEX_HOME or ~/.codex)')
     .action(async (o: { config?: string; packycode?: boolean; host?: string; port?: number; codexHome?: string }) => {
+      const { startGateway, StartupError } = await import('./serve.ts');
       const path = resolveConfigPath(o.config, env, process.cwd());
       try {
         const gw = await startGateway({ path, env, codexHome: codexHomeFrom(o.codexHome, env), forcePackycode: !!o.packycode, host: o.host, port: o.port });
@@ -45,7 +58,10 @@ export async function main(argv: string[]): Promise<void> {
         process.once('SIGINT', () => void stop('SIGINT'));
         process.once('SIGTERM', () => void stop('SIGTERM'));
       } catch (e) {
-        if (e instanceof StartupError) { process.stderr.write(`${e.message}\n`); process.exit(1); }
+        if (e instanceof StartupError) {
+          process.stderr.write(`${e.message}\n`);
+          process.exit(1);
+        }
         throw e;
       }
     });
@@ -59,11 +75,13 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (o: { config?: string; codexHome?: string; packycode?: boolean; probe?: boolean }) => {
       const opts = { path: resolveConfigPath(o.config, env, process.cwd()), env, codexHome: codexHomeFrom(o.codexHome, env), forcePackycode: !!o.packycode };
       const r = await checkConfig(opts);
-      for (const line of r.lines) process.stdout.write(`${line}\n`);
+      r.lines.forEach(print);
       let ok = r.ok;
       if (o.probe) {
+        const { probeUpstream } = await import('./probe.ts');
         const p = await probeUpstream(opts);
-        for (const line of p.lines) process.stdout.write(`${line}\n`);
+        print('');
+        p.lines.forEach(print);
         ok = ok && p.ok;
       }
       process.exitCode = ok ? 0 : 1;
@@ -77,8 +95,9 @@ export async function main(argv: string[]): Promise<void> {
       const configPath = resolveConfigPath(o.config, env, process.cwd()) ?? join(process.cwd(), 'config.yaml');
       try {
         const r = await importCodex({ codexHome: codexHomeFrom(o.codexHome, env), configPath, env });
-        process.stdout.write(`${r.created ? 'created' : 'updated'} the packycode block in ${configPath}:\n`);
-        for (const m of r.mapping) process.stdout.write(`  ${m.from} -> packycode.${m.to} = ${m.value}\n`);
+        print(`${r.created ? 'created' : 'updated'} the packycode block in ${configPath}:`);
+        for (const m of r.mapping) print(`  ${m.from} -> packycode.${m.to} = ${m.value}`);
+        print('run `packybridge check` to see the result, then `packybridge serve`');
       } catch (e) {
         process.stderr.write(`packybridge import-codex: ${(e as Error).message}\n`);
         process.exitCode = 1;
@@ -86,4 +105,22 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   await program.parseAsync(argv);
+}
+
+/** True when this file is the program Node was started with (`node src/cli.ts`), not an import. */
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(resolve(arg)) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv).catch((e: unknown) => {
+    process.stderr.write(`packybridge: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  });
 }

@@ -5,7 +5,7 @@ import { MODEL_CATALOG } from './routing/model-catalog.ts';
 import { splitEffortSuffix } from './routing/router.ts';
 
 export async function probeUpstream(opts: LoadOptions): Promise<{ ok: boolean; lines: string[] }> {
-  const loaded = await loadConfig(opts);
+  const loaded = await loadConfig({ ...opts, persistSecretHash: false }); // like check: never writes
   const s = loaded.snapshot;
   if (!s || !s.packycode.enabled || !s.packycode.baseUrl || s.packycodeProblems.length) {
     return { ok: false, lines: ['probe: skipped, Packycode is not enabled and valid (fix the problems above first)'] };

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type LoadOptions } from './config/load.ts';
 import { hashPlaintextSecretKey } from './config/store.ts';
-import { maskSecret } from './config/load.ts';
+import { maskSecret } from './config/mask.ts';
 import { buildApp } from './server/app.ts';
 import { Runtime } from './runtime.ts';
 import { ConfigController } from './config-controller.ts';
@@ -40,7 +40,7 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   if (opts.path && (await hashPlaintextSecretKey(opts.path).catch(() => false))) {
     say(`packybridge: replaced the plaintext remote-management.secret-key in ${opts.path} by its bcrypt hash`);
   }
-  let loaded = await loadConfig(opts);
+  const loaded = await loadConfig(opts);
   if (loaded.errors.length > 0 || !loaded.snapshot) {
     throw new StartupError([
       `packybridge cannot start: ${loaded.errors.length} configuration problem(s)` + (opts.path ? ` in ${opts.path}` : ''),
@@ -82,7 +82,6 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   }
   runtime.audit.record('startup', { effectiveSource: snapshot.effectiveSource, packycode: runtime.packycodeUsable() ? 'enabled' : 'off', host, port: actualPort });
   if (opts.watch !== false) controller.watch();
-  loaded = undefined as never;
 
   return {
     app, runtime, controller, url,

@@ -10,7 +10,8 @@ export type AuditKind =
   | 'config-refused'
   | 'upstream-error-burst'
   | 'management-denied'
-  | 'management-locked';
+  | 'management-locked'
+  | 'key-revealed';
 
 export interface AuditEvent {
   at: string;

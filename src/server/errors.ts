@@ -26,3 +26,9 @@ export const STATUS_FOR_TYPE: Record<AnthropicErrorType, number> = {
   timeout_error: 504,
   overloaded_error: 529,
 };
+
+/** The message for a body that arrived as text (no JSON content type), or undefined when the body is parsed JSON. */
+export function textBodyProblem(body: unknown, contentType: string | undefined): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  return `the request body was sent as ${contentType ? `"${contentType}"` : 'no content-type'}: send a JSON object with content-type: application/json`;
+}

@@ -1,5 +1,6 @@
 // Carries one /v1/messages request to Packycode and the translated reply back to the client.
-// Failures before the first byte reach the client become a real HTTP status; after it, an `error` event.
+// Failures before the first byte reach the client move the request to a configured fallback when one applies,
+// else become a real HTTP status; after it, an `error` event.
 import type { FastifyReply } from 'fastify';
 import type { MessagesRequest } from '../wire/anthropic-request.ts';
 import type { StreamEvent, Usage, StopReason } from '../wire/anthropic-stream.ts';
@@ -13,6 +14,10 @@ import type { Runtime } from '../runtime.ts';
 import { SseWriter } from './sse.ts';
 import { errorBody, STATUS_FOR_TYPE, type ClientError } from './errors.ts';
 import { clientErrorForUpstream } from './upstream-failure.ts';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, sleep, type RetryPolicy } from './upstream-retry.ts';
+import { failoverClientError, serveFromFallbacks, type FallbackRelayResult } from './fallback-relay.ts';
+import type { PackycodeFailure } from '../routing/failover.ts';
+import type { RouteRefusal } from '../routing/router.ts';
 
 export interface RelayOutcome {
   status: number;
@@ -21,13 +26,44 @@ export interface RelayOutcome {
   usage?: Usage;
   stopReason?: StopReason | null;
   clientAborted?: boolean;
+  /** name of the fallback that answered instead of Packycode */
+  fallback?: string;
 }
 
-const PING_MS = 10_000;
+/** Internal knobs; tests shorten them. pingMs: silence on a started stream before a `ping` event goes out;
+ * retry: short retries before the first byte (see upstream-retry.ts). */
+export const relayTuning: { pingMs: number; retry: RetryPolicy } = { pingMs: 10_000, retry: DEFAULT_RETRY_POLICY };
 
 function upstreamFailure(e: unknown, snapshot: ConfigSnapshot): ClientError {
-  if (e instanceof UpstreamError) return clientErrorForUpstream(e, snapshot.effectiveSource);
+  if (e instanceof UpstreamError) return clientErrorForUpstream(e, snapshot.effectiveSource, snapshot.timeouts);
   return { status: 500, type: 'api_error', message: `packybridge internal error: ${(e as Error)?.message ?? String(e)}` };
+}
+
+function fallbackOutcome(r: FallbackRelayResult & { ok: true }): RelayOutcome {
+  return {
+    status: r.status, ttfbMs: r.ttfbMs, usage: r.usage, stopReason: r.stopReason,
+    errorKind: r.errorKind, clientAborted: r.clientAborted, fallback: r.fallback,
+  };
+}
+
+/** Packycode is not usable at all: the fallbacks serving `req.model` answer, else the refusal does. */
+export async function relayToFallbacksOnly(
+  runtime: Runtime, snapshot: ConfigSnapshot, req: MessagesRequest, refusal: RouteRefusal, reply: FastifyReply, requestId: string,
+): Promise<RelayOutcome> {
+  const abort = new AbortController();
+  const onClose = () => { if (!reply.raw.writableFinished) abort.abort(); };
+  reply.raw.on('close', onClose);
+  reply.hijack();
+  try {
+    const fo = await serveFromFallbacks(runtime, snapshot, req.model, { kind: 'not-configured' }, reply.request.body as object, reply.request.headers, reply, requestId, abort.signal);
+    if (fo.served) return fallbackOutcome(fo.result);
+    if (fo.clientAborted) return { status: 499, clientAborted: true };
+    const base: ClientError = { status: refusal.status, type: refusal.type, message: refusal.message, headers: fo.attempts.length ? undefined : { 'x-should-retry': 'false' } };
+    sendClientError(reply, failoverClientError(base, fo.attempts), requestId);
+    return { status: refusal.status, errorKind: fo.attempts.length ? 'not-configured' : undefined };
+  } finally {
+    reply.raw.off('close', onClose);
+  }
 }
 
 function sendClientError(reply: FastifyReply, err: ClientError, requestId: string): void {
@@ -59,6 +95,7 @@ export async function relayMessages(
   const abort = new AbortController();
   const onClose = () => { if (!reply.raw.writableFinished) abort.abort(); };
   reply.raw.on('close', onClose);
+  if (reply.raw.destroyed) abort.abort(); // gone while its body was read: do not call the upstream at all
   reply.hijack();
 
   const translator = new StreamTranslator({
@@ -67,27 +104,53 @@ export async function relayMessages(
     emitThinking: req.thinking?.type !== 'disabled',
   });
   const outcome: RelayOutcome = { status: 200 };
-  const fail = (err: ClientError, kind: string): RelayOutcome => {
+  // the one place a Packycode failure is known before the first byte: fail over, or answer the error
+  const fail = async (err: ClientError, kind: string, cause?: unknown): Promise<RelayOutcome> => {
     runtime.counters.upstreamErrors++;
     runtime.metrics.upstreamErrors.inc({ kind });
     runtime.audit.upstreamError(kind, err.status);
-    sendClientError(reply, err, requestId);
+    const failure: PackycodeFailure = cause instanceof UpstreamError
+      ? { kind: cause.kind, status: cause.status ?? err.status, code: cause.upstreamCode }
+      : { kind, status: err.status };
+    const fo = await serveFromFallbacks(runtime, snapshot, req.model, failure, reply.request.body as object, reply.request.headers, reply, requestId, abort.signal);
+    if (fo.served) return fallbackOutcome(fo.result);
+    if (fo.clientAborted) return { status: 499, clientAborted: true };
+    sendClientError(reply, failoverClientError(err, fo.attempts), requestId);
     return { ...outcome, status: err.status, errorKind: kind };
   };
 
   let upstream;
-  try {
-    upstream = await openResponsesStream({
-      target: { baseUrl: route.baseUrl, apiKey: route.apiKey },
-      body,
-      signal: abort.signal,
-      timeouts: snapshot.timeouts,
-      headers: cacheKey ? { session_id: cacheKey } : undefined,
-    });
-  } catch (e) {
-    reply.raw.off('close', onClose);
-    if (abort.signal.aborted) return { status: 499, clientAborted: true };
-    return fail(upstreamFailure(e, snapshot), e instanceof UpstreamError ? e.kind : 'internal');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      upstream = await openResponsesStream({
+        target: { baseUrl: route.baseUrl, apiKey: route.apiKey },
+        body,
+        signal: abort.signal,
+        timeouts: snapshot.timeouts,
+        headers: cacheKey ? { session_id: cacheKey } : undefined,
+      });
+      break;
+    } catch (e) {
+      if (abort.signal.aborted) { reply.raw.off('close', onClose); return { status: 499, clientAborted: true }; }
+      const delay = e instanceof UpstreamError ? retryDelayMs(e, attempt, relayTuning.retry) : null;
+      if (delay !== null) {
+        runtime.metrics.upstreamErrors.inc({ kind: `${(e as UpstreamError).kind}-retried` });
+        runtime.logger.info({ reqId: requestId, kind: (e as UpstreamError).kind, status: (e as UpstreamError).status, attempt, delayMs: delay }, 'upstream retry');
+        if (await sleep(delay, abort.signal)) continue;
+        reply.raw.off('close', onClose);
+        return { status: 499, clientAborted: true };
+      }
+      try {
+        const err = upstreamFailure(e, snapshot);
+        // the gateway already retried what a short retry could fix: the client shows the error now instead of
+        // retrying silently for minutes (Claude Code and the Anthropic SDKs honour x-should-retry)
+        err.headers = { ...err.headers, 'x-should-retry': 'false' };
+        if (attempt > 1) err.message += ` (packybridge tried ${attempt} times)`;
+        return await fail(err, e instanceof UpstreamError ? e.kind : 'internal', e);
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+    }
   }
 
   const model = route.upstreamModel;
@@ -103,7 +166,7 @@ export async function relayMessages(
   }
 }
 
-type Fail = (err: ClientError, kind: string) => RelayOutcome;
+type Fail = (err: ClientError, kind: string, cause?: unknown) => Promise<RelayOutcome>;
 
 function failedError(t: StreamTranslator): ClientError {
   const f = t.failed!;
@@ -124,7 +187,9 @@ async function streamReply(
     pending = [];
     sse.write(batch);
   };
-  sse.keepAlive(PING_MS, commit);
+  sse.keepAlive(relayTuning.pingMs, commit);
+  // a failover takes the response over: stop the pings (and their commit) first; `await` keeps `finally` after it
+  const failEarly: Fail = (err, kind, cause) => { sse.stopKeepAlive(); return fail(err, kind, cause); };
   try {
     for await (const ev of events) {
       if (ttfbMs === undefined) {
@@ -133,19 +198,21 @@ async function streamReply(
       }
       const out = translator.push(ev);
       if (!sse.started) {
-        if (translator.failed && !translator.hasOutput) return fail(failedError(translator), 'stream-error');
+        if (translator.failed && !translator.hasOutput) return await failEarly(failedError(translator), 'stream-error');
         for (let i = 0; i < out.length; i++) pending.push(out[i]);
         if (translator.hasOutput) commit();
         continue;
       }
       if (out.length > 0) {
+        // a socket closed while we waited for it to drain never drains nor closes again: stop here
+        if (reply.raw.destroyed) return { status: 499, ttfbMs, clientAborted: true, usage: translator.usage };
         const wait = sse.write(out);
         if (wait) await wait;
       }
     }
     const tail = translator.end();
     if (!sse.started) {
-      if (translator.failed) return fail(failedError(translator), 'stream-error');
+      if (translator.failed) return await failEarly(failedError(translator), 'stream-error');
       for (const ev of tail) pending.push(ev);
       commit();
     } else {
@@ -161,7 +228,7 @@ async function streamReply(
     if (abort.signal.aborted) return { status: 499, ttfbMs, clientAborted: true, usage: translator.usage };
     const err = upstreamFailure(e, snapshot);
     const kind = e instanceof UpstreamError ? e.kind : 'internal';
-    if (!sse.started) return fail(err, kind);
+    if (!sse.started) return await failEarly(err, kind, e);
     runtime.counters.upstreamErrors++;
     runtime.metrics.upstreamErrors.inc({ kind });
     runtime.audit.upstreamError(kind);
@@ -189,14 +256,14 @@ async function aggregateReply(
     aggregator.add(translator.end());
   } catch (e) {
     if (abort.signal.aborted) return { status: 499, ttfbMs, clientAborted: true };
-    return fail(upstreamFailure(e, snapshot), e instanceof UpstreamError ? e.kind : 'internal');
+    return await fail(upstreamFailure(e, snapshot), e instanceof UpstreamError ? e.kind : 'internal', e);
   }
-  if (translator.failed) return fail(failedError(translator), 'stream-error');
+  if (translator.failed) return await fail(failedError(translator), 'stream-error');
   if (reply.raw.destroyed) return { status: 499, ttfbMs, clientAborted: true };
   const { message, error } = aggregator.outcome();
   if (!message) {
     const err = error ?? { type: 'api_error' as const, message: 'the upstream reply could not be assembled' };
-    return fail({ status: STATUS_FOR_TYPE[err.type] ?? 502, type: err.type, message: err.message }, 'assembly');
+    return await fail({ status: STATUS_FOR_TYPE[err.type] ?? 502, type: err.type, message: err.message }, 'assembly');
   }
   reply.raw.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
   reply.raw.end(JSON.stringify(message));

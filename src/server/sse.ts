@@ -1,11 +1,34 @@
-// Writes Anthropic SSE events to a raw HTTP response: one write per batch, back-pressure, keep-alive pings.
+// Writes Anthropic SSE events to a raw HTTP response: back-pressure, keep-alive pings, and one socket write
+// per event-loop tick. Every event of one upstream chunk is translated in the same tick; they go out as one
+// res.write at the end of it (process.nextTick), not one chunked-encoding frame (and writev entry) each.
 import type { ServerResponse } from 'node:http';
 import type { StreamEvent } from '../wire/anthropic-stream.ts';
 
 const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
 
+/**
+ * One SSE frame: `event: <type>\ndata: <JSON>\n\n`. Content block deltas (nearly all of the traffic) are
+ * written from a template; the text is escaped by JSON.stringify, so the bytes equal JSON.stringify(ev).
+ */
 export function serializeEvent(ev: StreamEvent): string {
+  if (ev.type === 'content_block_delta' && Number.isInteger(ev.index)) {
+    const d = ev.delta;
+    switch (d.type) {
+      case 'text_delta':
+        return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${ev.index},"delta":{"type":"text_delta","text":${JSON.stringify(d.text)}}}\n\n`;
+      case 'input_json_delta':
+        return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${ev.index},"delta":{"type":"input_json_delta","partial_json":${JSON.stringify(d.partial_json)}}}\n\n`;
+      case 'thinking_delta':
+        return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${ev.index},"delta":{"type":"thinking_delta","thinking":${JSON.stringify(d.thinking)}}}\n\n`;
+      default:
+        break;
+    }
+  }
   return `event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`;
+}
+
+function flushTick(w: SseWriter): void {
+  w.flush();
 }
 
 export class SseWriter {
@@ -14,6 +37,9 @@ export class SseWriter {
   closed = false;
   lastWriteAt = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Frames written this tick, not yet handed to the socket. */
+  #pending = '';
+  #flushQueued = false;
 
   constructor(res: ServerResponse) {
     this.res = res;
@@ -32,18 +58,36 @@ export class SseWriter {
     this.lastWriteAt = Date.now();
   }
 
-  /** Writes a batch of events; resolves once the socket can take more (back-pressure). */
+  /**
+   * Queues a batch of events for this tick's write. Returns a promise when the socket is over its
+   * high-water mark: resolves once it drained (or closed); the caller should wait before writing more.
+   */
   write(events: StreamEvent[]): Promise<void> | undefined {
     if (this.closed || events.length === 0) return undefined;
-    let chunk = '';
+    let chunk = this.#pending;
     for (let i = 0; i < events.length; i++) chunk += serializeEvent(events[i]);
-    this.lastWriteAt = Date.now();
-    if (this.res.write(chunk)) return undefined;
+    this.#pending = chunk;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      process.nextTick(flushTick, this);
+    }
+    if (!this.res.writableNeedDrain || this.res.destroyed) return undefined;
     return new Promise((resolve) => {
       const done = () => { this.res.off('drain', done); this.res.off('close', done); resolve(); };
       this.res.on('drain', done);
       this.res.on('close', done);
     });
+  }
+
+  /** Hands what this tick wrote to the socket now (runs by itself at the end of the tick). */
+  flush(): void {
+    this.#flushQueued = false;
+    if (this.#pending === '') return;
+    const chunk = this.#pending;
+    this.#pending = '';
+    if (this.closed || this.res.destroyed || this.res.writableEnded) return;
+    this.lastWriteAt = Date.now();
+    this.res.write(chunk);
   }
 
   /** Sends `ping` whenever nothing was written for `everyMs`. */
@@ -52,17 +96,27 @@ export class SseWriter {
       if (this.closed) return;
       if (!this.started) beforeStart();
       if (Date.now() - this.lastWriteAt >= everyMs) {
-        this.lastWriteAt = Date.now();
-        this.res.write(PING);
+        this.#pending += PING;
+        this.flush();
       }
     }, Math.max(50, Math.floor(everyMs / 2)));
     this.#timer.unref();
   }
 
-  end(): void {
+  /** Stops the keep-alive pings (and their beforeStart call), e.g. when another writer takes the response over. */
+  stopKeepAlive(): void {
     if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  end(): void {
+    this.stopKeepAlive();
     if (this.closed) return;
     this.closed = true;
-    if (!this.res.writableEnded) this.res.end();
+    const rest = this.#pending;
+    this.#pending = '';
+    if (this.res.writableEnded) return;
+    if (rest !== '' && !this.res.destroyed) this.res.end(rest);
+    else this.res.end();
   }
 }

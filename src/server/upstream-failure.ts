@@ -1,5 +1,6 @@
 // An upstream failure that happened before the first byte reached the client, as a ClientError.
 import type { ClientError } from './errors.ts';
+import type { TimeoutsConfig } from '../config/types.ts';
 import { isQuotaCode } from '../translate/upstream-error.ts';
 
 /** The fields of an UpstreamError this mapping reads (kept structural so server/ does not depend on upstream/). */
@@ -12,30 +13,65 @@ export interface UpstreamFailure {
   url: string;
   waitedMs?: number;
   message: string;
+  /** the undici / node:net error behind it */
+  cause?: unknown;
+}
+
+function causeCode(cause: unknown): string | undefined {
+  const c = cause as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
+  if (c && typeof c.code === 'string') return c.code;
+  if (c?.cause && typeof c.cause.code === 'string') return c.cause.code;
+  return undefined;
+}
+
+const CONNECT_WHY: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (nothing listens there)',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (DNS)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ECONNRESET: 'connection reset',
+};
+
+function connectReason(e: UpstreamFailure, timeouts?: TimeoutsConfig): string {
+  const code = causeCode(e.cause);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `no connection within timeouts.connect-ms (${timeouts?.connectMs ?? '?'} ms)`;
+  if (code && (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))) return `TLS handshake failed (${code})`;
+  if (code) return `${CONNECT_WHY[code] ?? 'connect failed'} (${code})`;
+  return e.message;
+}
+
+/** The message as is when it already names the URL, else prefixed with it. */
+function atUrl(e: UpstreamFailure): string {
+  return e.message.includes(e.url) ? `Packycode: ${e.message}` : `Packycode at ${e.url}: ${e.message}`;
 }
 
 const NO_RETRY = { 'x-should-retry': 'false' };
 
-export function clientErrorForUpstream(e: UpstreamFailure, keySource: string): ClientError {
+export function clientErrorForUpstream(e: UpstreamFailure, keySource: string, timeouts?: TimeoutsConfig): ClientError {
   const detail = e.upstreamMessage ? `: ${e.upstreamMessage}` : '';
   switch (e.kind) {
-    case 'connect':
+    case 'connect': {
+      const timedOut = causeCode(e.cause) === 'UND_ERR_CONNECT_TIMEOUT';
       return {
         status: 502, type: 'api_error',
-        message: `packybridge could not connect to Packycode at ${e.url}` +
-          `${e.waitedMs !== undefined ? ` (gave up after ${e.waitedMs} ms)` : ''}: ${e.message}. ` +
-          'Check packycode.base-url and the network, or raise timeouts.connect-ms.',
+        message: `packybridge could not connect to Packycode at ${e.url}: ${connectReason(e, timeouts)}` +
+          `${e.waitedMs !== undefined ? `, after ${e.waitedMs} ms` : ''}. ` +
+          `Check packycode.base-url and the network${timedOut ? ', or raise timeouts.connect-ms' : ''}.`,
       };
-    case 'timeout':
+    }
+    case 'timeout': {
+      const limit = timeouts ? `timeouts.first-byte-ms (${timeouts.firstByteMs} ms)` : 'timeouts.first-byte-ms';
       return {
         status: 504, type: 'timeout_error',
-        message: `Packycode at ${e.url} sent no response headers within ${e.waitedMs ?? '?'} ms. ` +
-          'It may be overloaded; try again, or raise timeouts.first-byte-ms.',
+        message: `Packycode at ${e.url} sent no response headers within ${limit}` +
+          `${e.waitedMs !== undefined ? `; waited ${e.waitedMs} ms` : ''}. It may be overloaded; try again, or raise timeouts.first-byte-ms.`,
       };
+    }
     case 'idle-timeout':
     case 'disconnect':
     case 'protocol':
-      return { status: 502, type: 'api_error', message: `Packycode at ${e.url}: ${e.message}` };
+      return { status: 502, type: 'api_error', message: atUrl(e) };
     case 'aborted':
       return { status: 499, type: 'api_error', message: 'the client closed the request' };
     case 'http':

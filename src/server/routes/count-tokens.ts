@@ -2,12 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { validateCountTokensRequest } from '../../wire/anthropic-validate.ts';
-import { errorBody } from '../errors.ts';
+import { errorBody, textBodyProblem } from '../errors.ts';
 
 export function countTokensRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.post('/v1/messages/count_tokens', async (request, reply) => {
     const started = performance.now();
-    const v = validateCountTokensRequest(request.body);
+    const textBody = textBodyProblem(request.body, request.headers['content-type']);
+    const v = textBody === undefined ? validateCountTokensRequest(request.body) : { ok: false as const, message: textBody };
     if (!v.ok) {
       runtime.metrics.requests.inc({ route: '/v1/messages/count_tokens', model: 'unknown', status: '400' });
       return reply.code(400).send(errorBody('invalid_request_error', v.message, request.id));

@@ -1,113 +1,107 @@
 // /v0/management: see and change the Packycode setup live. Writes go to config.yaml (comments kept,
-// atomic), then apply at once; invalid input changes nothing.
-import type { FastifyInstance, FastifyError, FastifyRequest } from 'fastify';
+// atomic), then apply at once; invalid input changes nothing. Keys are masked unless ?reveal=true.
+import type { FastifyInstance, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { VERSION } from '../../runtime.ts';
-import type { ConfigController } from '../../config-controller.ts';
-import { ManagementGuard } from '../management-auth.ts';
-import { packycodeToYamlShape, validatePackycodeBlock, maskSecret } from '../../config/load.ts';
-import { ConfigStore } from '../../config/store.ts';
-import { deepMerge, isPlainObject } from '../../config/merge.ts';
-import { join } from 'node:path';
+import { READ_ONLY_KEY, type ConfigController } from '../../config-controller.ts';
+import type { ConfigProblem, ConfigSnapshot } from '../../config/types.ts';
+import { managementGuard } from '../management-auth.ts';
+import { packycodeToYamlShape, snapshotToYamlShape } from '../../config/load.ts';
 
-const READ_ONLY = 'effective-source';
+const MAX_AUDIT = 500;
+
+function packycodeView(s: ConfigSnapshot, reveal: boolean): Record<string, unknown> {
+  return { ...packycodeToYamlShape(s.packycode, { reveal }), [READ_ONLY_KEY]: s.effectiveSource };
+}
+
+const details = (problems: ConfigProblem[]) => problems.map((p) => ({ path: p.path, message: p.message, fix: p.fix }));
+
+function badJson(reply: FastifyReply, message: string) {
+  return reply.code(400).send({ error: 'bad_json', message, fix: 'send the packycode block as a JSON object, e.g. {"enabled": false}' });
+}
 
 export function managementRoutes(app: FastifyInstance, runtime: Runtime, controller?: ConfigController): void {
-  const guard = new ManagementGuard(runtime);
+  const guard = managementGuard(runtime);
 
   app.register(async (m) => {
+    // Any content type is read as JSON (curl -d sends form encoding by default).
+    m.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (e) {
+        const err = e as FastifyError;
+        err.statusCode = 400;
+        done(err, undefined);
+      }
+    });
     m.setErrorHandler((error: FastifyError, _request, reply) => {
+      if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return badJson(reply, 'the body is empty');
       if (error.statusCode === 400 || error instanceof SyntaxError) {
-        return reply.code(400).send({ error: 'bad_json', message: `the body is not valid JSON: ${error.message}` });
+        // the only 400s here come from reading the body
+        return badJson(reply, /not valid JSON|forbidden key/.test(error.message) ? error.message : `the body is not valid JSON: ${error.message}`);
       }
       if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'bad_request', message: error.message });
-      runtime.logger.error({ err: { message: error.message } }, 'management error');
+      runtime.logger.error({ err: { message: error.message, code: error.code } }, 'management error');
       return reply.code(500).send({ error: 'internal', message: error.message });
     });
     m.addHook('onRequest', async (request, reply) => {
       if (!(await guard.check(request, reply))) return reply;
     });
 
-    const current = (reveal: boolean) => ({
-      ...packycodeToYamlShape(runtime.snapshot.packycode, { reveal }),
-      [READ_ONLY]: runtime.snapshot.effectiveSource,
-    });
-
     m.get('/v0/management/packycode', async (request) => {
       const reveal = (request.query as { reveal?: string }).reveal === 'true';
-      return current(reveal);
+      if (reveal) runtime.audit.record('key-revealed', { ip: request.ip, setting: 'packycode.credentials.openai-api-key' });
+      return packycodeView(runtime.snapshot, reveal);
     });
 
-    const write = (mode: 'replace' | 'merge') => async (request: FastifyRequest, reply: any) => {
+    const write = (mode: 'replace' | 'merge') => async (request: FastifyRequest, reply: FastifyReply) => {
       if (!controller) return reply.code(503).send({ error: 'unavailable', message: 'this gateway instance has no configuration controller' });
-      let body = request.body as unknown;
-      if (isPlainObject(body) && Object.keys(body).length === 1 && isPlainObject(body.packycode)) body = body.packycode;
-      if (!isPlainObject(body)) {
-        return reply.code(422).send({ error: 'invalid_packycode', details: [{ path: '', message: 'the body must be a JSON object (the packycode block, bare or as {"packycode": {...}})', fix: 'send e.g. {"enabled": true}' }] });
+      if (request.body === undefined) return badJson(reply, 'the body is empty');
+      const r = await controller.writePackycode(request.body, mode, { ip: request.ip });
+      if (!r.ok && r.kind === 'invalid') return reply.code(422).send({ error: 'invalid_packycode', details: details(r.problems) });
+      if (!r.ok) {
+        runtime.logger.error({ path: controller.path }, `management write failed: ${r.message}`);
+        return reply.code(500).send({ error: 'write_failed', message: r.message });
       }
-      if (READ_ONLY in body) {
-        return reply.code(422).send({ error: 'invalid_packycode', details: [{ path: READ_ONLY, message: 'effective-source is read-only: it says which source is in force', fix: 'remove effective-source from the body; writing any packycode key makes config.yaml the source' }] });
+      const answer = packycodeView(r.snapshot, false);
+      if (r.previousSource !== 'config.yaml') {
+        answer.note = `the packycode block was ${r.created ? 'created' : 'written'} in ${r.path}: config.yaml is the effective source from now on (it was ${r.previousSource})`;
       }
-      const snapshot = runtime.snapshot;
-      const fromFile = snapshot.effectiveSource === 'config.yaml';
-      // the block as it would be after this write, validated before anything is written
-      const inForce = packycodeToYamlShape(snapshot.packycode, { reveal: true });
-      const next = mode === 'replace' ? body : deepMerge(inForce, body);
-      const { problems } = validatePackycodeBlock(next, controller.loadOptions.env ?? process.env);
-      if (problems.length > 0) {
-        return reply.code(422).send({ error: 'invalid_packycode', details: problems.map((p) => ({ path: p.path, message: p.message, fix: p.fix })) });
-      }
-      const path = snapshot.path ?? controller.loadOptions.path ?? join(process.cwd(), 'config.yaml');
-      const store = new ConfigStore(path);
-      // outside config.yaml, the whole block in force is written so nothing configured elsewhere is lost
-      const { created } = await store.setPackycode(fromFile ? body : next, fromFile ? mode : 'replace');
-      if (!controller.loadOptions.path) (controller.loadOptions as { path?: string | null }).path = path;
-      const outcome = await controller.reload('management');
-      if (!outcome.applied) {
-        return reply.code(422).send({ error: 'invalid_packycode', details: outcome.result.errors.map((p) => ({ path: p.path, message: p.message, fix: p.fix })) });
-      }
-      controller.watch();
-      const result: Record<string, unknown> = current(false);
-      if (!fromFile) result.note = `the packycode block was ${created ? 'created' : 'written'} in ${path}; config.yaml is now the effective source (it was ${snapshot.effectiveSource})`;
-      return result;
+      return answer;
     };
     m.put('/v0/management/packycode', write('replace'));
     m.patch('/v0/management/packycode', write('merge'));
 
     m.get('/v0/management/config', async () => {
       const s = runtime.snapshot;
-      return {
-        path: s.path,
-        host: s.host,
-        port: s.port,
-        'api-keys': s.apiKeys.map(maskSecret),
-        'log-level': s.logLevel,
-        'remote-management': { 'secret-key': s.remoteManagement.secretKey ? '[bcrypt hash]' : '', 'allow-remote': s.remoteManagement.allowRemote },
-        timeouts: { 'connect-ms': s.timeouts.connectMs, 'first-byte-ms': s.timeouts.firstByteMs, 'idle-ms': s.timeouts.idleMs },
-        fallbacks: s.fallbacks.map((f) => ({ name: f.name, 'base-url': f.baseUrl, 'api-key': maskSecret(f.apiKey), models: f.models })),
-        packycode: packycodeToYamlShape(s.packycode, { reveal: false }),
-        'effective-source': s.effectiveSource,
-      };
+      return { path: s.path, ...snapshotToYamlShape(s), [READ_ONLY_KEY]: s.effectiveSource };
     });
 
     m.get('/v0/management/status', async () => {
       const s = runtime.snapshot;
+      const usable = runtime.packycodeUsable();
       return {
         version: VERSION,
         'uptime-seconds': Math.round((Date.now() - runtime.startedAt) / 1000),
         'effective-source': s.effectiveSource,
         'config-path': s.path,
         'config-loaded-at': new Date(s.loadedAt).toISOString(),
-        providers: runtime.packycodeUsable() ? [{ provider: 'codex', name: 'packycode', 'base-url': s.packycode.baseUrl, 'client-id': runtime.registry.clients()[0] }] : [],
-        'packycode-problems': s.packycodeProblems,
-        models: runtime.registry.list().map((m) => m.id),
+        providers: usable ? [{ provider: 'codex', name: 'packycode', 'base-url': s.packycode.baseUrl, 'client-id': runtime.registry.clients()[0] }] : [],
+        'packycode-problems': details(s.packycodeProblems),
+        models: runtime.registry.list().map((x) => x.id),
         counters: { requests: runtime.counters.requests, 'upstream-errors': runtime.counters.upstreamErrors, failovers: runtime.counters.failovers },
       };
     });
 
-    m.get('/v0/management/audit', async (request) => {
-      const limit = Number((request.query as { limit?: string }).limit ?? 100);
-      return { events: runtime.audit.recent(Number.isFinite(limit) && limit > 0 ? Math.min(limit, 500) : 100) };
+    m.get('/v0/management/audit', async (request, reply) => {
+      const raw = (request.query as { limit?: string }).limit;
+      const limit = raw === undefined ? 100 : Number(raw);
+      if (!Number.isInteger(limit) || limit < 1) {
+        return reply.code(400).send({ error: 'bad_request', message: `limit=${raw} is not a positive whole number`, fix: `write e.g. ?limit=50 (at most ${MAX_AUDIT})` });
+      }
+      return { events: runtime.audit.recent(Math.min(limit, MAX_AUDIT)) };
     });
   });
 }

@@ -3,15 +3,16 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { validateMessagesRequest } from '../../wire/anthropic-validate.ts';
 import { isRefusal, resolveRoute } from '../../routing/router.ts';
-import { relayMessages, type RelayOutcome } from '../messages-relay.ts';
-import { errorBody } from '../errors.ts';
+import { relayMessages, relayToFallbacksOnly, type RelayOutcome } from '../messages-relay.ts';
+import { errorBody, textBodyProblem } from '../errors.ts';
 
 export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.post('/v1/messages', async (request, reply) => {
     const started = performance.now();
     const snapshot = runtime.snapshot; // this request keeps the configuration it started with
     runtime.counters.requests++;
-    const v = validateMessagesRequest(request.body);
+    const textBody = textBodyProblem(request.body, request.headers['content-type']);
+    const v = textBody === undefined ? validateMessagesRequest(request.body) : { ok: false as const, message: textBody };
     if (!v.ok) {
       finish(runtime, request.id, { status: 400 }, started, undefined, undefined, false);
       return reply.code(400).header('x-should-retry', 'false').send(errorBody('invalid_request_error', v.message, request.id));
@@ -19,11 +20,17 @@ export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
     const body = v.value;
     const route = resolveRoute(snapshot, runtime.registry, body.model);
     if (isRefusal(route)) {
+      if (snapshot.fallbacks.length > 0 && !runtime.packycodeUsable(snapshot)) {
+        const outcome = await relayToFallbacksOnly(runtime, snapshot, body, route, reply as FastifyReply, request.id);
+        finish(runtime, request.id, outcome, started, body.model, body.model, !!body.stream, outcome.fallback ? `fallback:${outcome.fallback}` : undefined);
+        return;
+      }
       finish(runtime, request.id, { status: route.status }, started, body.model, undefined, !!body.stream);
       return reply.code(route.status).header('x-should-retry', 'false').send(errorBody(route.type, route.message, request.id));
     }
     const outcome = await relayMessages(runtime, snapshot, body, route, reply as FastifyReply, request.id);
-    finish(runtime, request.id, outcome, started, body.model, route.upstreamModel, !!body.stream, route.via);
+    if (outcome.fallback) finish(runtime, request.id, outcome, started, body.model, body.model, !!body.stream, `fallback:${outcome.fallback}`);
+    else finish(runtime, request.id, outcome, started, body.model, route.upstreamModel, !!body.stream, route.via);
   });
 }
 

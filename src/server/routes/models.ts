@@ -22,15 +22,20 @@ export function modelsRoutes(app: FastifyInstance, runtime: Runtime): void {
     const models = runtime.registry.list();
     if (wantsAnthropic(request)) {
       const q = request.query as { limit?: string; after_id?: string; before_id?: string };
+      // an id that is not (or no longer) listed gives an empty page, never the first page again
       let start = 0;
-      if (q.after_id) start = models.findIndex((m) => m.id === q.after_id) + 1;
+      if (q.after_id) { const i = models.findIndex((m) => m.id === q.after_id); start = i >= 0 ? i + 1 : models.length; }
       let end = models.length;
-      if (q.before_id) { const i = models.findIndex((m) => m.id === q.before_id); if (i >= 0) end = i; }
+      if (q.before_id) { const i = models.findIndex((m) => m.id === q.before_id); end = i >= 0 ? i : 0; }
       const limit = Math.min(Math.max(Number(q.limit ?? 1000) || 1000, 1), 1000);
-      const page = models.slice(start, end).slice(0, limit);
+      // before_id pages backwards: the `limit` models just before it; has_more = there are earlier ones
+      const backward = !!q.before_id && !q.after_id;
+      const from = backward ? Math.max(start, end - limit) : start;
+      const to = backward ? end : Math.min(end, start + limit);
+      const page = models.slice(from, to);
       return {
         data: page.map(anthropicModel),
-        has_more: start + page.length < end,
+        has_more: backward ? from > start : to < end,
         first_id: page[0]?.id ?? null,
         last_id: page[page.length - 1]?.id ?? null,
       };

@@ -1,0 +1,149 @@
+// Runs the real Claude Code CLI (the @anthropic-ai/claude-code devDependency, a native binary) headless:
+// `claude -p <prompt> --output-format json|stream-json` with a throwaway HOME, cwd and TMPDIR, an environment
+// built from scratch (only PATH is taken from the parent), a hard timeout, and the JSON result parsed.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** The final `{"type":"result"}` object Claude Code prints (the fields the tests read; more exist). */
+export interface ClaudeResult {
+  type: 'result';
+  subtype: string;
+  is_error: boolean;
+  api_error_status: number | null;
+  result?: string;
+  num_turns: number;
+  session_id: string;
+  stop_reason?: string | null;
+  permission_denials: unknown[];
+  modelUsage?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export interface ClaudeRun {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** killed by the runner's timeout */
+  timedOut: boolean;
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+  /** the result object, when stdout held one */
+  result?: ClaudeResult;
+  /** every JSON line of stdout (stream-json: the whole session, in order) */
+  events: Record<string, unknown>[];
+}
+
+export interface RunClaudeOptions {
+  bin: string;
+  prompt: string;
+  /** the gateway's URL (ANTHROPIC_BASE_URL) */
+  baseUrl: string;
+  /** ANTHROPIC_API_KEY */
+  apiKey: string;
+  /** extra CLI arguments (--model, --allowedTools, ...) */
+  args?: string[];
+  /** extra environment variables, on top of the fixed set */
+  env?: Record<string, string>;
+  outputFormat?: 'json' | 'stream-json';
+  /** kill the CLI after this long (default 60 s) */
+  timeoutMs?: number;
+}
+
+const STUB_MAX_BYTES = 4096; // the wrapper package's placeholder bin/claude.exe before its postinstall ran
+
+/** `linux-x64`, `linux-x64-musl`, `darwin-arm64`, ...: the suffix of the platform package holding the binary. */
+export function claudePlatformKey(): string {
+  const cpu = process.arch;
+  if (process.platform === 'linux') {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    return `linux-${cpu}${header && header.glibcVersionRuntime === undefined ? '-musl' : ''}`;
+  }
+  return `${process.platform}-${cpu}`;
+}
+
+/**
+ * The native Claude Code binary, or undefined when the optional platform package is not installed.
+ * Prefers the platform package's own binary (present even when install scripts were skipped), then the
+ * wrapper's bin/claude.exe when its postinstall replaced the placeholder.
+ */
+export function findClaudeBinary(root = process.cwd()): string | undefined {
+  const req = createRequire(join(root, 'package.json'));
+  const exe = process.platform === 'win32' ? 'claude.exe' : 'claude';
+  const candidates: string[] = [];
+  try { candidates.push(join(dirname(req.resolve(`@anthropic-ai/claude-code-${claudePlatformKey()}/package.json`)), exe)); } catch { /* not installed */ }
+  try { candidates.push(join(dirname(req.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe')); } catch { /* not installed */ }
+  return candidates.find((p) => existsSync(p) && statSync(p).size > STUB_MAX_BYTES);
+}
+
+/** Runs `claude -p`; never rejects for the CLI's own failures (they are in the returned run). */
+export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
+  const root = mkdtempSync(join(tmpdir(), 'packybridge-claude-'));
+  const home = join(root, 'home');
+  const cwd = join(root, 'work');
+  const tmp = join(root, 'tmp');
+  for (const d of [home, cwd, tmp]) mkdirSync(d);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    TMPDIR: tmp,
+    ANTHROPIC_BASE_URL: opts.baseUrl,
+    ANTHROPIC_API_KEY: opts.apiKey,
+    DISABLE_TELEMETRY: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    ...opts.env,
+  };
+  const args = ['-p', opts.prompt, '--output-format', opts.outputFormat ?? 'json', ...(opts.outputFormat === 'stream-json' ? ['--verbose'] : []), ...(opts.args ?? [])];
+  const started = performance.now();
+  const child = spawn(opts.bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  child.stderr.on('data', (c: Buffer) => err.push(c));
+  let timedOut = false;
+  const killAll = (): void => {
+    // the whole process group: the CLI and any shell its Bash tool started
+    try { if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL'); else child.kill('SIGKILL'); } catch { /* already gone */ }
+  };
+  const timer = setTimeout(() => { timedOut = true; killAll(); }, opts.timeoutMs ?? 60_000);
+  try {
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, sig) => resolve([code, sig]));
+    });
+    const stdout = Buffer.concat(out).toString('utf8');
+    const events = parseJsonLines(stdout);
+    const result = [...events].reverse().find((e) => e.type === 'result') as ClaudeResult | undefined;
+    return { exitCode, signal, timedOut, durationMs: Math.round(performance.now() - started), stdout, stderr: Buffer.concat(err).toString('utf8'), result, events };
+  } finally {
+    clearTimeout(timer);
+    killAll(); // leftovers of the group (a backgrounded shell), if any
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Each line of stdout that is a JSON object (json: one line; stream-json: one per event). */
+export function parseJsonLines(stdout: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of stdout.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      const v = JSON.parse(t) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) out.push(v as Record<string, unknown>);
+    } catch { /* not JSON: ignore */ }
+  }
+  return out;
+}
+
+/** A compact account of a run for assertion messages: exit, timing, stderr and the end of stdout. */
+export function describeRun(run: ClaudeRun): string {
+  const tail = (s: string, n: number): string => (s.length > n ? `…${s.slice(-n)}` : s);
+  return [
+    `claude exited ${run.exitCode ?? `by ${run.signal ?? '?'}`}${run.timedOut ? ' (killed: timeout)' : ''} after ${run.durationMs} ms`,
+    `stderr: ${run.stderr.trim() === '' ? '(empty)' : tail(run.stderr.trim(), 4000)}`,
+    `stdout: ${run.stdout.trim() === '' ? '(empty)' : tail(run.stdout.trim(), 4000)}`,
+  ].join('\n');
+}
