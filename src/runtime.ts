@@ -7,7 +7,9 @@ import { Metrics } from './observability/metrics.ts';
 import { AuditLog } from './observability/audit.ts';
 import type { Logger } from './observability/logger.ts';
 
-export const VERSION = '0.1.0';
+import { createRequire } from 'node:module';
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export class Runtime {
   #snapshot: ConfigSnapshot;

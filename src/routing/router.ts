@@ -55,16 +55,18 @@ export function matchModelMap(map: ModelMapEntry[], model: string): string | und
 /** The explanation given when Packycode cannot serve, built from the snapshot's problems. */
 export function notConfiguredMessage(snapshot: ConfigSnapshot): string {
   const p = snapshot.packycode;
+  const where = snapshot.path ?? 'config.yaml';
   if (!p.enabled && snapshot.effectiveSource !== 'none') {
     return `packybridge: Packycode is disabled (source: ${snapshot.effectiveSource}). Set packycode.enabled: true in ` +
-      `${snapshot.path ?? 'config.yaml'} (or PATCH /v0/management/packycode {"enabled": true}).`;
+      `${where} (or PATCH /v0/management/packycode {"enabled": true}).`;
   }
-  const problems = snapshot.packycodeProblems.map((q) => `${q.path}: ${q.message}; ${q.fix}`);
-  const where = snapshot.path ?? 'config.yaml';
-  if (problems.length) return `packybridge: Packycode is not usable: ${problems.join(' | ')}`;
-  return `packybridge: no Packycode configuration found. Add a packycode: block (enabled: true, base-url, ` +
-    `credentials.openai-api-key) to ${where}, or set PACKYCODE_BASE_URL and PACKYCODE_API_KEY, ` +
-    'or configure a wire_api = "responses" provider in ~/.codex/config.toml, then restart or save the file.';
+  const problems = snapshot.packycodeProblems.map((q) => `${q.message}; ${q.fix}`);
+  if (snapshot.effectiveSource === 'none') {
+    return `packybridge: no Packycode configuration found: ${problems.length ? problems.join(' | ') :
+      `add a packycode: block (enabled: true, base-url, credentials.openai-api-key) to ${where}, or set PACKYCODE_BASE_URL and PACKYCODE_API_KEY, ` +
+      'or configure a wire_api = "responses" provider in ~/.codex/config.toml'}`;
+  }
+  return `packybridge: Packycode is not usable (source: ${snapshot.effectiveSource}): ${snapshot.packycodeProblems.map((q) => `${q.path}: ${q.message}; ${q.fix}`).join(' | ')}`;
 }
 
 export function resolveRoute(snapshot: ConfigSnapshot, registry: ModelRegistry, requested: string): Route | RouteRefusal {

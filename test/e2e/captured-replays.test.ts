@@ -7,8 +7,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, parseSse, type Harness } from './sdk-harness.ts';
 import { BILLING_HEADER_PREFIX } from '../../src/translate/convert-messages.ts';
+import { sharedFixture } from '../support/shared-fixtures.ts';
 
-const DIR = '/work/shared/fixtures/captured/claude-code';
+const DIR = sharedFixture('captured/claude-code') ?? '/nonexistent';
 
 interface Capture { fixture?: string; method: string; url: string; headers: Record<string, string>; body: any }
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from './mock-upstream.ts';
 import type { MockUpstream } from './mock-upstream.ts';
 import * as S from './response-scenarios.ts';
+import { sharedFixture } from './shared-fixtures.ts';
 
 let mock: MockUpstream;
 before(async () => { mock = await startMockUpstream({ apiKey: 'sk-mock-key-0001' }); });
@@ -124,8 +125,9 @@ test('a reply that ran to its end is not marked aborted', async () => {
   assert.equal(mock.requests[0].aborted, false);
 });
 
-test('replayJsonl serves a recorded stream verbatim', async () => {
-  mock.enqueue(S.replayJsonl('/work/shared/fixtures/responses/openai-phase.1.jsonl'));
+const PHASE = sharedFixture('responses/openai-phase.1.jsonl');
+test('replayJsonl serves a recorded stream verbatim', { skip: PHASE ? false : 'shared fixtures absent' }, async () => {
+  mock.enqueue(S.replayJsonl(PHASE!));
   const events = parseSse(await (await post({ model: 'm', input: [] })).text());
   assert.equal(events[0].data.type, 'response.created');
   assert.equal(events.at(-1)?.data.type, 'response.completed');

@@ -5,6 +5,7 @@ import type { ResponsesEvent } from '../../src/wire/responses-stream.ts';
 import { StreamTranslator } from '../../src/translate/stream-to-anthropic.ts';
 import { MessageAggregator, parseToolInput, translateResponseEvents } from '../../src/translate/response-to-message.ts';
 import { OWN_FIXTURES, readFixture, run, summarize } from './stream-support.ts';
+import { sharedFixture } from '../support/shared-fixtures.ts';
 
 const opts = { model: 'claude-test-model', messageId: 'msg_agg' };
 const fixture = (name: string) => readFixture(new URL(name, OWN_FIXTURES));
@@ -78,8 +79,8 @@ describe('translateResponseEvents on own fixtures', () => {
 
 describe('the aggregate equals what the stream delivers', () => {
   const files = readdirSync(OWN_FIXTURES).filter((f) => f.endsWith('.jsonl'));
-  const shared = ['/work/shared/fixtures/responses/', '/work/shared/fixtures/captured/sse/']
-    .filter((d) => existsSync(d))
+  const shared = [sharedFixture('responses/'), sharedFixture('captured/sse/')]
+    .filter((d): d is string => d !== null && existsSync(d))
     .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.jsonl') || (f.startsWith('responses-') && f.endsWith('.sse'))).map((f) => d + f));
   for (const path of [...files.map((f) => new URL(f, OWN_FIXTURES).pathname), ...shared]) {
     it(path.split('/').pop()!, () => {

@@ -7,6 +7,7 @@ import { StreamTranslator, TRUNCATED_STREAM_MESSAGE } from '../../src/translate/
 import {
   OWN_FIXTURES, assertStreamInvariants, readFixture, run, summarize, type BlockSummary, type Summary,
 } from './stream-support.ts';
+import { sharedFixture } from '../support/shared-fixtures.ts';
 
 // --- small builders in the real API's shapes ------------------------------------------------------------
 
@@ -128,7 +129,7 @@ describe('own fixtures (test/fixtures/responses)', () => {
 
 // --- shared recorded fixtures (skipped when the folders are absent) -------------------------------------
 
-const SHARED_DIRS = ['/work/shared/fixtures/responses/', '/work/shared/fixtures/captured/sse/'];
+const SHARED_DIRS = [sharedFixture('responses/'), sharedFixture('captured/sse/')].filter((d): d is string => d !== null);
 const SHARED: Record<string, Want & { textStartsWith?: string[] }> = {
   'azure-gpt5-reasoning-multi-summary-with-encryption.jsonl': { outcome: 'success', stopReason: 'end_turn' },
   'issue-19067-parallel-tool-call-wrapper.jsonl': {
