@@ -60,7 +60,7 @@ export function notConfiguredMessage(snapshot: ConfigSnapshot): string {
     return `packybridge: Packycode is disabled (source: ${snapshot.effectiveSource}). Set packycode.enabled: true in ` +
       `${where} (or PATCH /v0/management/packycode {"enabled": true}).`;
   }
-  const problems = snapshot.packycodeProblems.map((q) => `${q.message}; ${q.fix}`);
+  const problems = snapshot.packycodeProblems.map((q) => `${q.message.replace(/^is not configured:\s*/, '')}; ${q.fix}`);
   if (snapshot.effectiveSource === 'none') {
     return `packybridge: no Packycode configuration found: ${problems.length ? problems.join(' | ') :
       `add a packycode: block (enabled: true, base-url, credentials.openai-api-key) to ${where}, or set PACKYCODE_BASE_URL and PACKYCODE_API_KEY, ` +

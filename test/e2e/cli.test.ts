@@ -114,7 +114,7 @@ describe('packybridge serve', { concurrency: true }, () => {
     const r = await gw.stop();
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /effective-source: none/);
-    assert.match(r.stderr, /packycode: is not configured: .*; add a packycode block to config\.yaml .*export PACKYCODE_BASE_URL=\S+ and PACKYCODE_API_KEY=<your key>/);
+    assert.match(r.stderr, /no Packycode configuration found: no packycode block.*; add a packycode block to config\.yaml .*export PACKYCODE_BASE_URL=\S+ and PACKYCODE_API_KEY=<your key>/);
     assert.match(r.stderr, /see config\.example\.yaml/);
     assert.match(r.stderr, /SIGTERM, closing/);
   });
