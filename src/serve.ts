@@ -80,8 +80,6 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   if (snapshot.apiKeys.length === 0 && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     say(`packybridge: warning: listening on ${host} with no api-keys: anyone who can reach it can use your Packycode key.`);
   }
-  // load the tokenizer's tables now, not on the first count_tokens request
-  setImmediate(() => runtime.tokenCounter.count({ model: 'warm-up', messages: [{ role: 'user', content: 'warm up the o200k tokenizer, once' }] }));
   runtime.audit.record('startup', { effectiveSource: snapshot.effectiveSource, packycode: runtime.packycodeUsable() ? 'enabled' : 'off', host, port: actualPort });
   if (opts.watch !== false) controller.watch();
 

@@ -91,14 +91,14 @@ export class SseWriter {
   }
 
   /** Sends `ping` whenever nothing was written for `everyMs`. */
+  /** Before the stream has started, a due ping first calls `beforeStart` (which starts it). */
   keepAlive(everyMs: number, beforeStart: () => void): void {
+    if (!this.started) this.lastWriteAt = Date.now();
     this.#timer = setInterval(() => {
-      if (this.closed) return;
+      if (this.closed || Date.now() - this.lastWriteAt < everyMs) return;
       if (!this.started) beforeStart();
-      if (Date.now() - this.lastWriteAt >= everyMs) {
-        this.#pending += PING;
-        this.flush();
-      }
+      this.#pending += PING;
+      this.flush();
     }, Math.max(50, Math.floor(everyMs / 2)));
     this.#timer.unref();
   }

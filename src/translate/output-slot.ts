@@ -1,5 +1,5 @@
 // One upstream output item (Responses `output[i]`) as the translator tracks it.
-// Text is kept per part so `.done` events can be reconciled with what was streamed.
+// What was streamed is tracked per part so `.done` events can be reconciled with it.
 
 export type SlotKind = 'message' | 'reasoning' | 'function_call' | 'ignored';
 
@@ -17,9 +17,9 @@ export class OutputSlot {
   /** reasoning: encrypted_content, sent as signature_delta before the block closes. */
   signature = '';
   /** Text received per part: message content_index, reasoning summary_index, function args at 0. */
-  parts: string[] = [];
+  readonly parts = new PartTexts();
   /** reasoning: raw reasoning_text per content_index. */
-  raw: string[] | null = null;
+  raw: PartTexts | null = null;
   /** Text waiting for this item's turn (another item holds the open block). */
   pending = '';
   /** reasoning: segment of the last text written (parts are joined with a blank line). */
@@ -46,5 +46,61 @@ export function slotKindFor(itemType: string | undefined, emitThinking: boolean)
     case 'function_call': return 'function_call';
     case 'reasoning': return emitThinking ? 'reasoning' : 'ignored';
     default: return 'ignored';
+  }
+}
+
+/** What was streamed of one part: its length and two 32-bit hashes (FNV-1a, djb2-xor) of its text. */
+interface Streamed { len: number; h1: number; h2: number }
+
+function hashRange(p: Streamed, s: string, from: number, to: number): void {
+  let h1 = p.h1;
+  let h2 = p.h2;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2, 33) ^ c;
+  }
+  p.h1 = h1;
+  p.h2 = h2;
+}
+
+const fresh = (): Streamed => ({ len: 0, h1: 0x811c9dc5 | 0, h2: 5381 });
+
+/**
+ * What was streamed of each part of an item: its length and a 64-bit hash, not the text itself. Keeping the
+ * text (`prev + delta`) would hold every delta string of a stream alive until it ends: with hundreds of
+ * streams in flight they outlive young-generation GCs and fill the old generation.
+ */
+export class PartTexts {
+  readonly #parts: Streamed[] = [];
+
+  /** Characters of part `k` streamed so far. */
+  length(k: number): number {
+    return this.#parts[k]?.len ?? 0;
+  }
+
+  /** Part `k` received `delta`. */
+  append(k: number, delta: string): void {
+    const p = (this.#parts[k] ??= fresh());
+    p.len += delta.length;
+    hashRange(p, delta, 0, delta.length);
+  }
+
+  /**
+   * Part `k`'s full text is `full`: the piece of it not streamed yet (it counts as streamed from now on), or
+   * null when there is nothing new or `full` does not begin with what was streamed (they diverge).
+   */
+  rest(k: number, full: string): string | null {
+    const p = (this.#parts[k] ??= fresh());
+    const len = p.len;
+    if (full.length <= len) return null;
+    if (len > 0) {
+      const probe = fresh();
+      hashRange(probe, full, 0, len);
+      if (probe.h1 !== p.h1 || probe.h2 !== p.h2) return null;
+    }
+    p.len = full.length;
+    hashRange(p, full, len, full.length);
+    return len === 0 ? full : full.slice(len);
   }
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { AnthropicErrorType, StopReason, StreamEvent, Usage } from '../wire/anthropic-stream.ts';
 import type { OutputItem, ResponseObject, ResponsesEvent } from '../wire/responses-stream.ts';
 import { BlockWriter } from './block-writer.ts';
-import { OutputSlot, RAW_REASONING_SEGMENT, slotKindFor, type SlotKind } from './output-slot.ts';
+import { OutputSlot, PartTexts, RAW_REASONING_SEGMENT, slotKindFor, type SlotKind } from './output-slot.ts';
 import { anthropicStopReason } from './stop-reason.ts';
 import { describeUpstreamError, type AnthropicError } from './upstream-error.ts';
 import { anthropicUsage, zeroUsage } from './usage.ts';
@@ -115,7 +115,7 @@ export class StreamTranslator {
         if (!this.#emitThinking || !ev.delta) break;
         const s = this.#slot(ev, 'reasoning');
         const k = ev.content_index ?? 0;
-        if (s !== null) this.#partDelta(out, s, (s.raw ??= []), k, RAW_REASONING_SEGMENT + k, ev.delta);
+        if (s !== null) this.#partDelta(out, s, (s.raw ??= new PartTexts()), k, RAW_REASONING_SEGMENT + k, ev.delta);
         break;
       }
       case 'response.refusal.delta': {
@@ -157,7 +157,7 @@ export class StreamTranslator {
         if (!this.#emitThinking) break;
         const s = this.#slot(ev, 'reasoning');
         const k = ev.content_index ?? 0;
-        if (s !== null) this.#partFull(out, s, (s.raw ??= []), k, RAW_REASONING_SEGMENT + k, ev.text);
+        if (s !== null) this.#partFull(out, s, (s.raw ??= new PartTexts()), k, RAW_REASONING_SEGMENT + k, ev.text);
         break;
       }
       case 'response.reasoning_summary_part.added':
@@ -323,7 +323,7 @@ export class StreamTranslator {
     if (part.type === 'reasoning_text') {
       if (!this.#emitThinking || !part.text) return;
       const s = this.#slot(ev, 'reasoning');
-      if (s !== null) this.#partFull(out, s, (s.raw ??= []), k, RAW_REASONING_SEGMENT + k, part.text);
+      if (s !== null) this.#partFull(out, s, (s.raw ??= new PartTexts()), k, RAW_REASONING_SEGMENT + k, part.text);
       return;
     }
     const text = part.type === 'refusal' ? part.refusal : part.text;
@@ -369,7 +369,7 @@ export class StreamTranslator {
       // Raw reasoning text only when it was streamed or there is no summary to show.
       const content = item.content;
       if (Array.isArray(content) && (s.raw !== null || !s.hasText)) {
-        const raw = (s.raw ??= []);
+        const raw = (s.raw ??= new PartTexts());
         for (let k = 0; k < content.length; k++) this.#partFull(out, s, raw, k, RAW_REASONING_SEGMENT + k, content[k].text);
       }
     }
@@ -395,19 +395,16 @@ export class StreamTranslator {
   }
 
   /** Record `delta` as part `k`'s text and write it. */
-  #partDelta(out: StreamEvent[], s: OutputSlot, parts: string[], k: number, segment: number, delta: string): void {
-    const prev = parts[k];
-    parts[k] = prev === undefined ? delta : prev + delta;
+  #partDelta(out: StreamEvent[], s: OutputSlot, parts: PartTexts, k: number, segment: number, delta: string): void {
+    parts.append(k, delta);
     this.#write(out, s, segment, delta);
   }
 
   /** Part `k`'s full text is `full`: write the part the deltas did not deliver (nothing if they diverge). */
-  #partFull(out: StreamEvent[], s: OutputSlot, parts: string[], k: number, segment: number, full: string | undefined): void {
+  #partFull(out: StreamEvent[], s: OutputSlot, parts: PartTexts, k: number, segment: number, full: string | undefined): void {
     if (typeof full !== 'string' || full === '') return;
-    const streamed = parts[k] ?? '';
-    if (full.length <= streamed.length || !full.startsWith(streamed)) return;
-    parts[k] = full;
-    this.#write(out, s, segment, streamed === '' ? full : full.slice(streamed.length));
+    const rest = parts.rest(k, full);
+    if (rest !== null) this.#write(out, s, segment, rest);
   }
 
   /** Write text for an item: into its open block, opening it if it is the item's turn, else buffer it. */

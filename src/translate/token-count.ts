@@ -2,13 +2,19 @@
 // (the same conversion as the real request), plus small per-item overheads; images and PDFs estimated
 // (see media-tokens.ts). Counts are memoised per text in a bounded LRU: Claude Code resends its ~100 KB
 // system prompt and tools with every request, so a warm count only tokenises what is new.
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import type { CountTokensRequest } from '../wire/anthropic-request.ts';
 import type { FunctionTool, InputContent, InputItem } from '../wire/responses-request.ts';
 import { convertInput } from './convert-messages.ts';
 import { collectToolNames, convertTools } from './convert-tools.ts';
 import { buildToolNameMap } from './tool-names.ts';
 import { imageTokens, pdfTokens } from './media-tokens.ts';
+
+type O200k = typeof import('gpt-tokenizer/encoding/o200k_base');
+// The o200k tables cost ~40 MB of memory: loaded on the first count (about 150 ms once), not at start-up.
+let tokenize: O200k['countTokens'] | undefined;
+const countTokens: O200k['countTokens'] = (text, opts) =>
+  (tokenize ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as O200k).countTokens)(text, opts);
 
 /** Overheads, in tokens (close to OpenAI's chat framing: role and separators per message). */
 export const REQUEST_OVERHEAD = 3;

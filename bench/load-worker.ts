@@ -1,0 +1,166 @@
+// The load generator: a separate process (forked by bench/main.ts, commands over IPC) that sends requests
+// through one keep-alive undici Pool per origin and times each: response headers (TTFB), first text delta
+// (TTFT), end of body. It only scans bytes for markers; it never parses the streams.
+import { Pool } from 'undici';
+import { bodyText, type BodyName } from './bodies.ts';
+
+export type LoadMode = 'anthropic' | 'responses' | 'json';
+
+export interface LoadSpec {
+  origin: string;
+  path: string;
+  headers: Record<string, string>;
+  body: BodyName;
+  /** a new body per request (bodyText(body, i)); otherwise one body for all */
+  uniqueBodies?: boolean;
+  concurrency: number;
+  requests: number;
+  /** requests sent first and not counted (connections, JIT) */
+  warmup: number;
+  /** the measured phase stops starting requests after this long */
+  maxMs: number;
+  mode: LoadMode;
+}
+
+export interface LoadResult {
+  completed: number;
+  errors: number;
+  errorSamples: string[];
+  wallMs: number;
+  ttfb: number[];
+  ttft: number[];
+  total: number[];
+  bytes: number;
+}
+
+const MARKERS: Record<LoadMode, { text: string | null; end: string; error: string[] }> = {
+  anthropic: { text: '"text_delta"', end: 'event: message_stop', error: ['event: error\n'] },
+  responses: { text: 'event: response.output_text.delta', end: 'event: response.completed', error: ['event: error\n', 'response.failed'] },
+  json: { text: null, end: 'input_tokens', error: ['"type":"error"'] },
+};
+
+const pools = new Map<string, Pool>();
+
+function poolFor(origin: string): Pool {
+  let p = pools.get(origin);
+  if (!p) {
+    p = new Pool(origin, { connections: 512, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 120_000 });
+    pools.set(origin, p);
+  }
+  return p;
+}
+
+interface One { ok: boolean; why?: string; ttfb: number; ttft: number; total: number; bytes: number }
+
+/** Finds a marker in a byte stream, also when a chunk boundary splits it. */
+class Scanner {
+  readonly #marker: string;
+  #carry: Buffer | null = null;
+  found = false;
+
+  constructor(marker: string) {
+    this.#marker = marker;
+  }
+
+  feed(chunk: Buffer): boolean {
+    if (this.found) return true;
+    const k = this.#marker.length - 1;
+    if (chunk.indexOf(this.#marker) >= 0 || (this.#carry !== null && Buffer.concat([this.#carry, chunk.subarray(0, k)]).indexOf(this.#marker) >= 0)) {
+      this.found = true;
+      this.#carry = null;
+      return true;
+    }
+    this.#carry = chunk.length >= k ? chunk.subarray(chunk.length - k) : Buffer.concat([this.#carry ?? Buffer.alloc(0), chunk]).subarray(-k);
+    return false;
+  }
+}
+
+async function one(pool: Pool, spec: LoadSpec, body: Buffer): Promise<One> {
+  const m = MARKERS[spec.mode];
+  const t0 = performance.now();
+  let res;
+  try {
+    res = await pool.request({
+      path: spec.path, method: 'POST', headers: spec.headers, body, headersTimeout: 60_000, bodyTimeout: 60_000,
+    });
+  } catch (e) {
+    return { ok: false, why: `request: ${(e as Error).message}`, ttfb: 0, ttft: 0, total: 0, bytes: 0 };
+  }
+  const ttfb = performance.now() - t0;
+  let ttft = -1;
+  let bytes = 0;
+  let tail: Buffer = Buffer.alloc(0);
+  const text = m.text === null ? null : new Scanner(m.text);
+  const end = new Scanner(m.end);
+  const errors = m.error.map((e) => new Scanner(e));
+  try {
+    for await (const c of res.body) {
+      const chunk = c as Buffer;
+      bytes += chunk.length;
+      if (text !== null && ttft < 0 && text.feed(chunk)) ttft = performance.now() - t0;
+      end.feed(chunk);
+      for (const e of errors) e.feed(chunk);
+      tail = chunk.length >= 200 ? chunk.subarray(chunk.length - 200) : Buffer.concat([tail, chunk]).subarray(-200);
+    }
+  } catch (e) {
+    return { ok: false, why: `body: ${(e as Error).message}`, ttfb, ttft, total: performance.now() - t0, bytes };
+  }
+  const total = performance.now() - t0;
+  const last = (): string => tail.toString('utf8').replace(/\s+/g, ' ').slice(-160);
+  if (res.statusCode !== 200) return { ok: false, why: `HTTP ${res.statusCode}: ${last()}`, ttfb, ttft, total, bytes };
+  if (errors.some((e) => e.found)) return { ok: false, why: `error in the stream: ${last()}`, ttfb, ttft, total, bytes };
+  if (!end.found) return { ok: false, why: `no ${m.end} in the reply`, ttfb, ttft, total, bytes };
+  if (text !== null && ttft < 0) return { ok: false, why: 'no text delta', ttfb, ttft, total, bytes };
+  return { ok: true, ttfb, ttft, total, bytes };
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const pool = poolFor(spec.origin);
+  const n = spec.warmup + spec.requests;
+  const bodies: Buffer[] = spec.uniqueBodies
+    ? Array.from({ length: n }, (_, i) => Buffer.from(bodyText(spec.body, i)))
+    : [Buffer.from(bodyText(spec.body))];
+  const bodyFor = (i: number): Buffer => bodies[spec.uniqueBodies ? i : 0];
+
+  // warm-up: same concurrency, not recorded
+  let w = 0;
+  await Promise.all(Array.from({ length: Math.min(spec.concurrency, Math.max(1, spec.warmup)) }, async () => {
+    while (w < spec.warmup) await one(pool, spec, bodyFor(w++));
+  }));
+
+  const r: LoadResult = { completed: 0, errors: 0, errorSamples: [], wallMs: 0, ttfb: [], ttft: [], total: [], bytes: 0 };
+  let next = 0;
+  const start = performance.now();
+  const deadline = start + spec.maxMs;
+  await Promise.all(Array.from({ length: spec.concurrency }, async () => {
+    while (next < spec.requests && performance.now() < deadline) {
+      const o = await one(pool, spec, bodyFor(spec.warmup + next++));
+      r.bytes += o.bytes;
+      if (!o.ok) {
+        r.errors++;
+        if (r.errorSamples.length < 5) r.errorSamples.push(o.why ?? 'unknown');
+        continue;
+      }
+      r.completed++;
+      r.ttfb.push(o.ttfb);
+      if (o.ttft >= 0) r.ttft.push(o.ttft);
+      r.total.push(o.total);
+    }
+  }));
+  r.wallMs = performance.now() - start;
+  return r;
+}
+
+// IPC: {id, spec} in, {id, result} or {id, error} out. Exits with the parent.
+if (process.send) {
+  process.on('message', (msg: { id: number; spec: LoadSpec }) => {
+    runLoad(msg.spec).then(
+      (result) => process.send!({ id: msg.id, result }),
+      (e: unknown) => process.send!({ id: msg.id, error: (e as Error)?.stack ?? String(e) }),
+    );
+  });
+  process.on('disconnect', () => {
+    for (const p of pools.values()) p.destroy().catch(() => {});
+    process.exit(0);
+  });
+}

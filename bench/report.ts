@@ -1,0 +1,200 @@
+// Benchmark results: their shape, the targets (PASS/FAIL) and the markdown report.
+import type { TranslateResult } from './translate.ts';
+import { fmt, type Summary } from './stats.ts';
+
+export interface StreamRow {
+  path: 'direct' | 'through';
+  /** per-event: one write per event (a streaming upstream); batch: the whole reply in one write */
+  mock: 'per-event' | 'batch';
+  concurrency: number;
+  requests: number;
+  completed: number;
+  errors: number;
+  errorSamples: string[];
+  rps: number;
+  ttfb: Summary;
+  ttft: Summary;
+  total: Summary;
+  kbPerReply: number;
+  mockCpuMsPerReq: number;
+  loadgenCpuMsPerReq: number;
+  gatewayCpuMsPerReq?: number;
+  gatewayPeakRssMb?: number;
+}
+
+export interface LatencyRow {
+  size: 'small' | '76KB';
+  requests: number;
+  errors: number;
+  errorSamples: string[];
+  direct: { ttfb: Summary; ttft: Summary };
+  through: { ttfb: Summary; ttft: Summary };
+  addedTtftP50: number;
+  addedTtftP95: number;
+}
+
+interface CountInProcess { full: Summary; count: Summary; kb: number; tokens: number }
+interface CountHttp { total: Summary; errors: number; errorSamples: string[] }
+
+export interface TargetResult { name: string; value: number; limit: string; unit: string; pass: boolean | null; note?: string }
+
+export interface Results {
+  date: string;
+  machine: { cpu: string; cores: number; node: string; platform: string; loadavgAtStart: number; busyPctBeforeStart?: number };
+  setup: { mock: string; gateway: string; quick: boolean };
+  translate?: TranslateResult;
+  /** heap a stream's translator keeps in the middle of a 10,000-delta tool call (bench/retained.ts) */
+  retainedKbPerStream?: number;
+  latency: LatencyRow[];
+  streams: StreamRow[];
+  countTokens: {
+    inProcess?: { cold: CountInProcess; warm: CountInProcess; followUp: CountInProcess };
+    http?: { cold: CountHttp; warm: CountHttp; followUp: CountHttp };
+  };
+  durationSec?: number;
+  /** share of the whole machine's CPU in use during the run (ours and everything else) */
+  machineBusyPct?: number;
+  targets?: TargetResult[];
+}
+
+function row(rows: StreamRow[], path: StreamRow['path'], c: number, mock: StreamRow['mock'] = 'per-event'): StreamRow | undefined {
+  return rows.find((r) => r.path === path && r.concurrency === c && r.mock === mock);
+}
+
+export function evaluateTargets(r: Results): TargetResult[] {
+  const out: TargetResult[] = [];
+  const add = (name: string, value: number | undefined, limit: string, unit: string, ok: (v: number) => boolean, note?: string): void => {
+    const v = value ?? Number.NaN;
+    out.push({ name, value: v, limit, unit, pass: Number.isFinite(v) ? ok(v) : null, ...(note ? { note } : {}) });
+  };
+  const small = r.latency.find((l) => l.size === 'small');
+  const big = r.latency.find((l) => l.size === '76KB');
+  add('added time to first text, 1 stream, small request (p50)', small?.addedTtftP50, '< 1', 'ms', (v) => v < 1);
+  add('added time to first text, 1 stream, 76 KB request (p50)', big?.addedTtftP50, '< 2', 'ms', (v) => v < 2);
+  for (const c of [16, 64]) {
+    const d = row(r.streams, 'direct', c);
+    const t = row(r.streams, 'through', c);
+    const mockBound = d !== undefined && (d.mockCpuMsPerReq * d.rps) / 10 > 80;
+    add(`throughput at ${c} streams, through / direct`, d && t ? (100 * t.rps) / d.rps : undefined, '>= 50', '%', (v) => v >= 50,
+      mockBound ? 'direct is bound by the mock (one write per event, a core busy)' : undefined);
+  }
+  for (const c of [16, 64]) {
+    const d = row(r.streams, 'direct', c, 'batch');
+    const t = row(r.streams, 'through', c, 'batch');
+    if (d && t) {
+      add(`throughput at ${c} streams, --batch mock (gateway capacity), through / direct`, (100 * t.rps) / d.rps, '>= 50', '%', (v) => v >= 50,
+        'direct: the mock writes a cached reply at once, no per-event work at all');
+    }
+  }
+  add('time to first text at 64 streams, through (p95)', row(r.streams, 'through', 64)?.ttft.p95, '< 100', 'ms', (v) => v < 100);
+  add('gateway peak RSS at 256 streams', row(r.streams, 'through', 256)?.gatewayPeakRssMb, '< 150', 'MB', (v) => v < 150);
+  add('count_tokens ~100 KB, cold, over HTTP (p50)', r.countTokens.http?.cold.total.p50, '< 15', 'ms', (v) => v < 15);
+  add('count_tokens ~100 KB, warm, over HTTP (p50)', r.countTokens.http?.warm.total.p50, '< 3', 'ms', (v) => v < 3);
+  const ran = r.streams.length > 0 || r.latency.length > 0 || r.countTokens.http !== undefined;
+  const errors = r.streams.reduce((n, s) => n + s.errors, 0) + r.latency.reduce((n, l) => n + l.errors, 0)
+    + (r.countTokens.http ? r.countTokens.http.cold.errors + r.countTokens.http.warm.errors + r.countTokens.http.followUp.errors : 0);
+  add('errors (every request of every run)', ran ? errors : undefined, '= 0', '', (v) => v === 0);
+  return out;
+}
+
+function table(head: string[], rows: string[][], align: Array<'l' | 'r'>): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (align[i] === 'r' ? c.padStart(w[i]) : c.padEnd(w[i]))).join(' | ')} |`;
+  const sep = `|${w.map((n, i) => (align[i] === 'r' ? `${'-'.repeat(n + 1)}:` : `:${'-'.repeat(n + 1)}`)).join('|')}|`;
+  return [line(head), sep, ...rows.map(line)].join('\n') + '\n';
+}
+
+const n0 = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
+
+export function markdownReport(r: Results): string {
+  const m = r.machine;
+  let s = `\n### packybridge benchmark (${r.date.slice(0, 10)})\n\n`;
+  s += `${m.cpu}, ${m.cores} cores, Node ${m.node} (${m.platform}); load average at start ${m.loadavgAtStart}` +
+    (m.busyPctBeforeStart !== undefined ? `, CPU busy before the run ${m.busyPctBeforeStart.toFixed(0)}% (other processes)` : '') +
+    (r.machineBusyPct !== undefined ? `, during the run ${r.machineBusyPct.toFixed(0)}% (ours and others)` : '') + '.\n';
+  s += `Mock upstream: ${r.setup.mock}; gateway: ${r.setup.gateway}; load generator: undici Pool, keep-alive; all on 127.0.0.1, each in its own process.` +
+    (r.setup.quick ? ' Quick run (fewer requests).' : '') + '\n\n';
+
+  for (const mode of ['per-event', 'batch'] as const) {
+    const rows = r.streams.filter((x) => x.mock === mode);
+    if (rows.length === 0) continue;
+    s += mode === 'per-event'
+      ? `**Streams** (long replies: 500 text deltas, ~510 events, the mock writing one event per write; "through" = Anthropic /v1/messages stream:true via packybridge, "direct" = /v1/responses on the mock). Times in ms; CPU % of one core.\n\n`
+      : `**Capacity** (the same replies, the mock writing each one in a single write: the direct path then costs the mock nearly nothing, the through path shows what the gateway itself can translate). Times in ms.\n\n`;
+    s += table(
+      ['path', 'streams', 'req/s', 'TTFB p50', 'p95', 'p99', 'first text p50', 'p95', 'total p50', 'p95', 'errors', 'mock CPU %', 'gateway CPU %', 'gateway CPU ms/req', 'gateway peak RSS MB'],
+      rows.map((x) => [
+        x.path, String(x.concurrency), fmt(x.rps, 1), fmt(x.ttfb.p50), fmt(x.ttfb.p95), fmt(x.ttfb.p99), fmt(x.ttft.p50), fmt(x.ttft.p95),
+        fmt(x.total.p50, 1), fmt(x.total.p95, 1), String(x.errors), fmt((x.mockCpuMsPerReq * x.rps) / 10, 0),
+        x.gatewayCpuMsPerReq !== undefined ? fmt((x.gatewayCpuMsPerReq * x.rps) / 10, 0) : '',
+        x.gatewayCpuMsPerReq !== undefined ? fmt(x.gatewayCpuMsPerReq) : '',
+        x.gatewayPeakRssMb !== undefined ? fmt(x.gatewayPeakRssMb, 0) : '',
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    );
+    const levels = [...new Set(rows.map((x) => x.concurrency))];
+    const added = levels.map((c) => {
+      const d = row(r.streams, 'direct', c, mode);
+      const t = row(r.streams, 'through', c, mode);
+      return d && t ? `${c}: ${fmt(t.ttft.p50 - d.ttft.p50)} ms` : '';
+    }).filter(Boolean);
+    s += `\nAdded time to first text (through p50 − direct p50) by streams: ${added.join(', ')}.\n\n`;
+  }
+
+  if (r.latency.length > 0) {
+    s += '**Added latency at 1 stream** (a short reply, ~25 text deltas, so that no 500-event burst competes with the load generator for the 2 cores; rounds of direct and through interleaved). Times in ms.\n\n';
+    s += table(
+      ['request', 'direct TTFB p50', 'direct first text p50', 'through TTFB p50', 'through first text p50', 'p95', 'added first text p50', 'errors'],
+      r.latency.map((l) => [
+        l.size === 'small' ? 'small (130 B)' : 'Claude Code shape (76 KB)', fmt(l.direct.ttfb.p50, 3), fmt(l.direct.ttft.p50, 3),
+        fmt(l.through.ttfb.p50, 3), fmt(l.through.ttft.p50, 3), fmt(l.through.ttft.p95, 3), fmt(l.addedTtftP50, 3), String(l.errors),
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    );
+    s += '\n';
+  }
+
+  const ct = r.countTokens;
+  if (ct.inProcess || ct.http) {
+    s += '**count_tokens** (~100 KB Claude-Code-shaped request: 3 system blocks, 24 tools, a conversation; cold = its system and tool texts never seen before). HTTP: wall time at the load generator; in-process: CPU time of one thread. Times in ms.\n\n';
+    const rows: string[][] = [];
+    const label = { cold: 'cold', warm: 'warm (every message new)', followUp: 'follow-up (one new message)' };
+    for (const k of ['cold', 'warm', 'followUp'] as const) {
+      const ip = ct.inProcess?.[k];
+      const h = ct.http?.[k];
+      rows.push([label[k], ip ? `${n0(ip.tokens)}` : '-', h ? fmt(h.total.p50) : '-', h ? fmt(h.total.p95) : '-', ip ? fmt(ip.full.p50) : '-', ip ? fmt(ip.full.p95) : '-', ip ? fmt(ip.count.p50) : '-']);
+    }
+    s += table(['', 'tokens', 'HTTP p50', 'HTTP p95', 'in-process parse+validate+count p50', 'p95', 'count() alone p50'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r']);
+    s += '\nTargets apply to "warm" (system prompt and tools repeat, the messages differ: here all of them, ~25 KB of new text).\n';
+    s += '\n';
+  }
+
+  if (r.translate) {
+    const t = r.translate;
+    s += '**Translation alone** (one thread = per core, CPU time: SSE bytes → decoder → StreamTranslator → SSE serialisation, one chunk per event; no sockets).\n\n';
+    s += table(
+      ['streams', 'events', 'events/s per core', 'bytes out per event'],
+      [
+        ...t.byStream.map((b) => [b.name, String(b.events), n0(b.eventsPerSec), fmt(b.outBytesPerEvent, 0)]),
+        ['all of the above, decode+translate', '', n0(t.eventsPerSec.decodeTranslate), ''],
+        ['all of the above, translate only (parsed events in)', '', n0(t.eventsPerSec.translate), ''],
+      ],
+      ['l', 'r', 'r', 'r'],
+    );
+    if (r.retainedKbPerStream !== undefined) {
+      s += `\nHeap a stream's translator keeps in the middle of a 10,000-delta tool call (a large Write): ${fmt(r.retainedKbPerStream, 0)} KB.\n`;
+    }
+    s += '\n';
+  }
+
+  if (r.targets) {
+    s += '**Targets**\n\n';
+    s += table(
+      ['target', 'limit', 'measured', 'result', 'note'],
+      r.targets.map((x) => [x.name, `${x.limit} ${x.unit}`.trim(), Number.isFinite(x.value) ? `${fmt(x.value, x.unit === 'ms' ? 3 : x.unit === '' ? 0 : 1)} ${x.unit}`.trim() : 'not run',
+        x.pass === null ? 'n/a' : x.pass ? 'PASS' : 'FAIL', x.note ?? '']),
+      ['l', 'r', 'r', 'l', 'l'],
+    );
+  }
+  return s;
+}

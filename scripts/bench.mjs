@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// `npm run bench`: runs bench/main.ts (TypeScript, by Node's type stripping) and passes the options on.
+//   npm run bench                      full run (~1.5 min on 2 cores)
+//   npm run bench -- --quick           fewer requests
+//   npm run bench -- --only streams --concurrency 64 --cpu-prof
+// See bench/main.ts for every option. Results: .bench/results.json.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 6)) {
+  console.error(`npm run bench needs Node.js 22.6 or newer (this is ${process.version}); run \`source scripts/ensure-node.sh\` first.`);
+  process.exit(1);
+}
+// type stripping is on by default from 22.18 / 23.6; earlier versions need the flag
+const flags = (major === 22 && minor < 18) || (major === 23 && minor < 6) ? ['--experimental-strip-types', '--no-warnings'] : [];
+const main = fileURLToPath(new URL('../bench/main.ts', import.meta.url));
+const child = spawn(process.execPath, [...flags, main, ...process.argv.slice(2)], { stdio: 'inherit' });
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
