@@ -1,7 +1,7 @@
 // Applies configuration to the running gateway: at start-up, on file changes (hot reload) and after
 // management writes. A valid configuration is swapped in whole; an invalid one is refused and the last
 // good one stays in force. Every change is audited by key name only, never by value.
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -15,6 +15,7 @@ import { looksMasked } from './config/mask.ts';
 import { deepMerge, getPath, isPlainObject, pruneEmpty, setPath } from './config/merge.ts';
 import type { ConfigProblem, ConfigSnapshot, EffectiveSource } from './config/types.ts';
 import type { Runtime } from './runtime.ts';
+import { readIfExists } from './config/read-if-exists.ts';
 
 export type ReloadTrigger = 'file' | 'management' | 'startup';
 
@@ -72,15 +73,6 @@ const invalid = (problems: ConfigProblem[]): PackycodeWrite => ({ ok: false, kin
 /** Problem paths relative to the packycode block ("base-url"), as the management API reports them. */
 function blockRelative(problems: ConfigProblem[]): ConfigProblem[] {
   return problems.map((p) => ({ ...p, path: p.path.startsWith('packycode.') ? p.path.slice('packycode.'.length) : p.path }));
-}
-
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
 }
 
 export class ConfigController {

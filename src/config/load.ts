@@ -1,6 +1,5 @@
 // loadConfig: config.yaml + Packycode sources -> one immutable ConfigSnapshot, with every problem explained.
 // Packycode precedence: config.yaml's packycode block > PACKYCODE_* environment > Codex CLI files > none.
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +11,7 @@ import { resolvePackycode } from './sources.ts';
 import { isBcryptHash, memoryHash } from './secret-key.ts';
 import { hashPlaintextSecretKey } from './store.ts';
 import { packycodeSummary } from './present.ts';
+import { readIfExists } from './read-if-exists.ts';
 
 export { maskSecret, packycodeToYamlShape, snapshotToYamlShape } from './present.ts';
 export { validatePackycodeBlock } from './packycode.ts';
@@ -48,15 +48,6 @@ export function resolveConfigPath(explicit: string | undefined, env: NodeJS.Proc
   if (env.PACKYBRIDGE_CONFIG) return resolve(cwd, env.PACKYBRIDGE_CONFIG);
   const local = resolve(cwd, 'config.yaml');
   return existsSync(local) ? local : null;
-}
-
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
 }
 
 const defaultFileSettings = (): FileSettings => evaluateFileText('{}', {}).settings!;

@@ -1,6 +1,5 @@
 // ConfigStore: changes to config.yaml that keep comments, key order and unrelated keys; validated before
 // writing; written atomically; one writer at a time per file (a promise chain shared by every store).
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap } from 'yaml';
 import type { ConfigProblem } from './types.ts';
@@ -11,6 +10,7 @@ import { formatProblem } from './problems.ts';
 import { looksMasked } from './mask.ts';
 import { hasReference } from './env-expand.ts';
 import { hashSecret, isBcryptHash } from './secret-key.ts';
+import { readIfExists } from './read-if-exists.ts';
 
 export class ConfigValidationError extends Error {
   readonly problems: ConfigProblem[];
@@ -36,15 +36,6 @@ function serialise<T>(path: string, task: () => Promise<T>): Promise<T> {
     if (chains.get(path) === tail) chains.delete(path);
   });
   return run;
-}
-
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
 }
 
 const NEW_FILE_HEADER = ' packybridge configuration; every key is described in config.example.yaml';
