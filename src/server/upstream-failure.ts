@@ -1,21 +1,11 @@
 // An upstream failure that happened before the first byte reached the client, as a ClientError.
 import type { ClientError } from './errors.ts';
+import type { UpstreamError } from '../upstream/upstream-error.ts';
 import type { TimeoutsConfig } from '../config/types.ts';
 import { isQuotaCode } from '../translate/upstream-error.ts';
 
-/** The fields of an UpstreamError this mapping reads (kept structural so server/ does not depend on upstream/). */
-export interface UpstreamFailure {
-  kind: 'connect' | 'timeout' | 'http' | 'aborted' | 'idle-timeout' | 'protocol' | 'disconnect';
-  status?: number;
-  retryAfter?: string;
-  upstreamCode?: string;
-  upstreamMessage?: string;
-  url: string;
-  waitedMs?: number;
-  message: string;
-  /** the undici / node:net error behind it */
-  cause?: unknown;
-}
+/** The fields of an UpstreamError this mapping reads. */
+export type UpstreamFailure = Pick<UpstreamError, 'kind' | 'status' | 'retryAfter' | 'upstreamCode' | 'upstreamMessage' | 'url' | 'waitedMs' | 'message' | 'cause'>;
 
 function causeCode(cause: unknown): string | undefined {
   const c = cause as { code?: unknown; cause?: { code?: unknown } } | null | undefined;

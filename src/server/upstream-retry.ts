@@ -1,6 +1,7 @@
 // Short retries of Packycode before the first byte reaches the client. A blip (refused connection, 5xx,
 // overload, a rate limit that clears within seconds) is absorbed here; a failure that persists reaches the
 // client within a few seconds, marked `x-should-retry: false` because the gateway already retried.
+import { isQuotaCode } from '../translate/upstream-error.ts';
 
 /** The fields of an UpstreamError this policy reads. */
 export interface RetryableFailure {
@@ -35,8 +36,7 @@ export function retryDelayMs(f: RetryableFailure, attempt: number, policy: Retry
   const base = policy.delaysMs[attempt - 1];
   if (f.kind === 'connect' || f.kind === 'disconnect') return base;
   if (f.kind !== 'http' || f.status === undefined || !RETRY_STATUSES.has(f.status)) return null;
-  const code = f.upstreamCode ?? '';
-  if (code === 'insufficient_quota' || code.includes('quota') || code.startsWith('billing')) return null;
+  if (isQuotaCode(f.upstreamCode)) return null;
   const after = retryAfterMs(f.retryAfter);
   if (after === undefined) return base;
   return after <= policy.maxRetryAfterMs ? Math.max(base, after) : null;

@@ -8,7 +8,7 @@ import { expandString, type UnsetReference } from '../../src/config/env-expand.t
 
 describe('maskSecret', () => {
   const cases: Array<[string, string]> = [
-    ['sk-abcdefghijklmnopabcd', 'sk-…abcd'],
+    ['sk-test-0000-fake-abcd', 'sk-…abcd'],
     ['sk-proj-abcdefghijklmnop9876', 'sk-…9876'],
     ['plainkeywithoutprefix1234', '…1234'],
     ['short', '****'],
@@ -17,14 +17,14 @@ describe('maskSecret', () => {
   ];
   for (const [input, want] of cases) test(JSON.stringify(input), () => assert.equal(maskSecret(input), want));
   test('masked values are recognised', () => {
-    assert.equal(looksMasked(maskSecret('sk-abcdefghijklmnopabcd')), true);
+    assert.equal(looksMasked(maskSecret('sk-test-0000-fake-abcd')), true);
     assert.equal(looksMasked('****'), true);
-    assert.equal(looksMasked('sk-abcdefghijklmnopabcd'), false);
+    assert.equal(looksMasked('sk-test-0000-fake-abcd'), false);
   });
 });
 
 describe('packycodeToYamlShape', () => {
-  const p = { ...disabledPackycode(), enabled: true, baseUrl: 'https://x.example.test/v1', credentials: { openaiApiKey: 'sk-abcdefghijklmnopabcd' }, modelMap: [{ match: 'a*', model: 'b' }] };
+  const p = { ...disabledPackycode(), enabled: true, baseUrl: 'https://x.example.test/v1', credentials: { openaiApiKey: 'sk-test-0000-fake-abcd' }, modelMap: [{ match: 'a*', model: 'b' }] };
   test('kebab-case, key masked', () => {
     assert.deepEqual(packycodeToYamlShape(p, { reveal: false }), {
       enabled: true,
@@ -39,7 +39,7 @@ describe('packycodeToYamlShape', () => {
     });
   });
   test('reveal shows the key', () => {
-    assert.equal((packycodeToYamlShape(p, { reveal: true }).credentials as Record<string, string>)['openai-api-key'], 'sk-abcdefghijklmnopabcd');
+    assert.equal((packycodeToYamlShape(p, { reveal: true }).credentials as Record<string, string>)['openai-api-key'], 'sk-test-0000-fake-abcd');
   });
 });
 
