@@ -6,21 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCodexCli } from '../../src/config/codex-cli.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { writeCodexHome } from '../support/codex-home.ts';
 
 let dir: string;
-let n = 0;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pb-codex-'));
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-async function codexHome(toml: string | null, auth?: string): Promise<string> {
-  const h = join(dir, `codex-${++n}`);
-  await mkdir(h, { recursive: true });
-  if (toml !== null) await writeFile(join(h, 'config.toml'), toml);
-  if (auth !== undefined) await writeFile(join(h, 'auth.json'), auth);
-  return h;
-}
+const codexHome = (toml: string | null, auth?: unknown) => writeCodexHome(dir, toml, auth);
 
 // Shapes of /work/shared/fixtures/captured/codex-config/*.toml (hosts and ports are our own).
 const ENV_KEY_TOML = `model = "gpt-5-codex"

@@ -9,6 +9,8 @@ import { importCodex, NothingToImportError } from '../../src/config/import-codex
 import { checkConfig } from '../../src/config/check.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { ConfigValidationError } from '../../src/config/store.ts';
+import { writeCodexHome } from '../support/codex-home.ts';
+import { basename } from 'node:path';
 
 let dir: string;
 let n = 0;
@@ -17,13 +19,7 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-async function codexHome(toml: string, auth?: unknown): Promise<string> {
-  const h = join(dir, `codex-${++n}`);
-  await mkdir(h, { recursive: true });
-  await writeFile(join(h, 'config.toml'), toml);
-  if (auth !== undefined) await writeFile(join(h, 'auth.json'), JSON.stringify(auth));
-  return h;
-}
+const codexHome = (toml: string | null, auth?: unknown) => writeCodexHome(dir, toml, auth);
 
 const TOML = (auth: string) => `model = "gpt-5-codex"
 model_provider = "packy"
@@ -56,7 +52,7 @@ describe('importCodex', () => {
     assert.deepEqual(block['model-map'], [{ match: 'claude-*', model: 'gpt-5' }], 'keys Codex does not know are kept');
     const to = Object.fromEntries(r.mapping.map((m) => [m.to, m]));
     assert.equal(to['base-url'].value, 'https://codex.example.test/v1');
-    assert.equal(to['base-url'].from, `~/codex-${n - 1}/config.toml model_providers.packy.base_url`);
+    assert.equal(to['base-url'].from, `~/${basename(h)}/config.toml model_providers.packy.base_url`);
     assert.equal(to['credentials.openai-api-key'].value, '${PACKY_API_KEY}');
     assert.equal(to['defaults.model-reasoning-effort'].value, 'medium');
     assert.equal(to.enabled.value, 'true');

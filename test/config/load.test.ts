@@ -5,6 +5,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, resolveConfigPath, type LoadOptions } from '../../src/config/load.ts';
+import { writeCodexHome } from '../support/codex-home.ts';
 
 let dir: string;
 let home: string; // a fake home: never the machine's real ~/.codex
@@ -23,13 +24,7 @@ async function file(text: string): Promise<string> {
   return p;
 }
 
-async function codexHome(toml: string, auth?: unknown): Promise<string> {
-  const h = join(dir, `codex-${++n}`);
-  await mkdir(h, { recursive: true });
-  await writeFile(join(h, 'config.toml'), toml);
-  if (auth !== undefined) await writeFile(join(h, 'auth.json'), JSON.stringify(auth));
-  return h;
-}
+const codexHome = (toml: string | null, auth?: unknown) => writeCodexHome(dir, toml, auth);
 
 const load = (o: LoadOptions) => loadConfig({ homeDir: home, env: {}, ...o });
 
