@@ -84,8 +84,9 @@ test('before the upstream answers at all (no headers yet): the client leaving ab
 });
 
 test('a client that stops reading, then goes away: the relay still ends (no request left hanging)', async () => {
-  // a burst much larger than the socket buffers, written at once: the gateway blocks on back-pressure
-  const burst = longText(60_000);
+  // a burst much larger than the socket buffers (loopback TCP autotuning takes several MB per socket, on
+  // both hops), written at once: the gateway blocks on back-pressure and the upstream cannot finish
+  const burst = longText(500_000);
   if (burst.kind === 'events') burst.flush = false;
   h.mock.enqueue(burst);
   const abortedBefore = count499();
