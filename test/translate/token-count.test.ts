@@ -1,11 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import {
-  TokenCounter, ITEM_OVERHEAD, MESSAGE_OVERHEAD, REQUEST_OVERHEAD, TOOL_OVERHEAD, TOOLS_OVERHEAD,
+  TokenCounter, o200kTokens, ITEM_OVERHEAD, MESSAGE_OVERHEAD, REQUEST_OVERHEAD, TOOL_OVERHEAD, TOOLS_OVERHEAD,
 } from '../../src/translate/token-count.ts';
 import { PDF_TOKENS_PER_PAGE, UNKNOWN_IMAGE_TOKENS } from '../../src/translate/media-tokens.ts';
 import type { CountTokensRequest } from '../../src/wire/anthropic-request.ts';
+import { sharedFixture } from '../support/shared-fixtures.ts';
 
 const tok = (s: string) => countTokens(s);
 const req = (r: Partial<CountTokensRequest>): CountTokensRequest => ({ model: 'gpt-5-codex', messages: [], ...r });
@@ -147,5 +150,65 @@ describe('TokenCounter: memo', () => {
     assert.equal(c.has('alpha'), true);
     assert.equal(c.has('beta'), false);
     assert.equal(c.has('gamma'), true);
+  });
+});
+
+describe('o200kTokens: the piece cache counts exactly as gpt-tokenizer does', () => {
+  const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
+  const table: Array<[string, string]> = [
+    ['empty', ''],
+    ['English prose', 'The quick brown fox jumps over the lazy dog. It\'s 4:30pm; they\'ve gone.'],
+    ['contractions in capitals', "WE'LL SEE, YOU'RE RIGHT, I'M HERE, DON'T"],
+    ['numbers split in threes', '1234567 89 0.5 3.14159 2026-11-23'],
+    ['runs of spaces before words and at the end', 'a   b\t\tc    \n   d   '],
+    ['newline runs, CRLF, blank lines', 'line one\r\n\r\nline two\n\n\n  indented\n\tTabbed\n'],
+    ['punctuation followed by newlines and slashes', 'end.\n/path/to/file.ts\n// comment\n*/\n'],
+    ['code', 'function f(x: number): string {\n  return `${x}`.padStart(4, "0"); // ok\n}\n'],
+    ['JSON', '{"type":"object","properties":{"command":{"type":"string","description":"The command"}},"required":["command"]}'],
+    ['CJK', '你好，世界。これは日本語のテキストです。한국어 문장입니다.'],
+    ['accents and combining marks', 'café naïve résumé e\u0301 Ångström'],
+    ['emoji and symbols', 'ship it 🚀🚀 ✅ — “quoted” … ©®™ ∑∫√'],
+    ['RTL and mixed scripts', 'مرحبا بالعالم Привет мир שלום עולם'],
+    ['special-token text is plain text', 'before <|endoftext|> after <|im_start|>'],
+    ['a long unbroken word', 'x'.repeat(300) + ' ' + 'ab'.repeat(100)],
+    ['base64', Buffer.from('not a real image, only bytes '.repeat(20)).toString('base64')],
+    ['lone surrogates', 'a\ud800b\udc00c'],
+    ['control characters', 'a\u0000b\u0007c\u001bd\u007f'],
+  ];
+  for (const [name, text] of table) {
+    it(name, () => {
+      assert.equal(o200kTokens(text), countTokens(text, NO_SPECIAL));
+      assert.equal(o200kTokens(text), countTokens(text, NO_SPECIAL), 'and again, from the cache');
+    });
+  }
+
+  it('random text from a mixed alphabet, 300 samples', () => {
+    const alphabet = ['a', 'Z', 'é', ' ', '  ', '\n', '\r\n', '\t', '.', ',', '/', "'", "'s", '7', '42', '中', '🙂', '-', '_', '{', '"', 'the', ' The', 'IO'];
+    let seed = 7;
+    const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let i = 0; i < 300; i++) {
+      let text = '';
+      const len = 1 + Math.floor(next() * 60);
+      for (let j = 0; j < len; j++) text += alphabet[Math.floor(next() * alphabet.length)];
+      assert.equal(o200kTokens(text), countTokens(text, NO_SPECIAL), JSON.stringify(text));
+    }
+  });
+
+  const captured = sharedFixture('captured/claude-code');
+  it('every string in the captured Claude Code requests', { skip: captured === null || !existsSync(captured) ? 'shared fixtures absent' : false }, () => {
+    const strings: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    for (const f of readdirSync(captured as string).filter((n) => n.endsWith('.json'))) walk(JSON.parse(readFileSync(join(captured as string, f), 'utf8')));
+    assert.ok(strings.length > 100, `found ${strings.length} strings`);
+    let total = 0;
+    for (const s of strings) {
+      assert.equal(o200kTokens(s), countTokens(s, NO_SPECIAL));
+      total += s.length;
+    }
+    assert.ok(total > 100_000, `compared ${total} characters`);
   });
 });
