@@ -4,6 +4,7 @@
 import type { FastifyReply } from 'fastify';
 import type { MessagesRequest } from '../wire/anthropic-request.ts';
 import type { StreamEvent, Usage, StopReason } from '../wire/anthropic-stream.ts';
+import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import { toResponsesRequest } from '../translate/request-to-responses.ts';
 import { StreamTranslator } from '../translate/stream-to-anthropic.ts';
 import { MessageAggregator } from '../translate/response-to-message.ts';
@@ -157,8 +158,8 @@ export async function relayMessages(
   runtime.metrics.inFlight.inc();
   try {
     return req.stream
-      ? await streamReply(runtime, translator, upstream.events, reply, requestId, snapshot, abort, started, model, fail)
-      : await aggregateReply(runtime, translator, upstream.events, reply, requestId, snapshot, abort, started, model, fail);
+      ? await streamReply(runtime, translator, upstream.batches, reply, requestId, snapshot, abort, started, model, fail)
+      : await aggregateReply(runtime, translator, upstream.batches, reply, requestId, snapshot, abort, started, model, fail);
   } finally {
     runtime.metrics.inFlight.dec();
     runtime.metrics.upstreamLatency.observe({ model }, (performance.now() - started) / 1000);
@@ -174,7 +175,7 @@ function failedError(t: StreamTranslator): ClientError {
 }
 
 async function streamReply(
-  runtime: Runtime, translator: StreamTranslator, events: AsyncIterable<any>, reply: FastifyReply,
+  runtime: Runtime, translator: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>, reply: FastifyReply,
   requestId: string, snapshot: ConfigSnapshot, abort: AbortController, started: number, model: string, fail: Fail,
 ): Promise<RelayOutcome> {
   const sse = new SseWriter(reply.raw);
@@ -191,18 +192,20 @@ async function streamReply(
   // a failover takes the response over: stop the pings (and their commit) first; `await` keeps `finally` after it
   const failEarly: Fail = (err, kind, cause) => { sse.stopKeepAlive(); return fail(err, kind, cause); };
   try {
-    for await (const ev of events) {
+    for await (const batch of batches) {
       if (ttfbMs === undefined) {
         ttfbMs = performance.now() - started;
         runtime.metrics.upstreamTtfb.observe({ model }, ttfbMs / 1000);
       }
-      const out = translator.push(ev);
       if (!sse.started) {
+        // before the first content block nothing is sent: a failure can still become a real HTTP status
+        for (let i = 0; i < batch.length; i++) translator.push(batch[i], pending);
         if (translator.failed && !translator.hasOutput) return await failEarly(failedError(translator), 'stream-error');
-        for (let i = 0; i < out.length; i++) pending.push(out[i]);
         if (translator.hasOutput) commit();
         continue;
       }
+      const out: StreamEvent[] = [];
+      for (let i = 0; i < batch.length; i++) translator.push(batch[i], out);
       if (out.length > 0) {
         // a socket closed while we waited for it to drain never drains nor closes again: stop here
         if (reply.raw.destroyed) return { status: 499, ttfbMs, clientAborted: true, usage: translator.usage };
@@ -240,18 +243,20 @@ async function streamReply(
 }
 
 async function aggregateReply(
-  runtime: Runtime, translator: StreamTranslator, events: AsyncIterable<any>, reply: FastifyReply,
+  runtime: Runtime, translator: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>, reply: FastifyReply,
   requestId: string, snapshot: ConfigSnapshot, abort: AbortController, started: number, model: string, fail: Fail,
 ): Promise<RelayOutcome> {
   const aggregator = new MessageAggregator();
   let ttfbMs: number | undefined;
   try {
-    for await (const ev of events) {
+    for await (const batch of batches) {
       if (ttfbMs === undefined) {
         ttfbMs = performance.now() - started;
         runtime.metrics.upstreamTtfb.observe({ model }, ttfbMs / 1000);
       }
-      aggregator.add(translator.push(ev));
+      const out: StreamEvent[] = [];
+      for (let i = 0; i < batch.length; i++) translator.push(batch[i], out);
+      aggregator.add(out);
     }
     aggregator.add(translator.end());
   } catch (e) {

@@ -85,9 +85,8 @@ export class StreamTranslator {
   get usage(): Usage { return this.#usage; }
   get stopReason(): StopReason | null { return this.#stopReason; }
 
-  /** Anthropic events to write now, in order. Nothing after a terminal state. */
-  push(ev: ResponsesEvent): StreamEvent[] {
-    const out: StreamEvent[] = [];
+  /** Anthropic events to write now, in order, appended to `out` (a new array by default). Nothing after a terminal state. */
+  push(ev: ResponsesEvent, out: StreamEvent[] = []): StreamEvent[] {
     if (this.#phase !== 'streaming') {
       if (this.#phase !== 'idle') return out;
       this.#start(out);

@@ -2,7 +2,7 @@
 // reply bytes handed back as they arrive (no parsing of the success body here).
 import type { Readable } from 'node:stream';
 import type { TimeoutsConfig } from '../config/types.ts';
-import { poolFor } from './pool.ts';
+import { BODY_HIGH_WATER_MARK, poolFor } from './pool.ts';
 import { USER_AGENT } from './responses-client.ts';
 import { UpstreamError, parseErrorBody, safeUrl, toUpstreamError } from './upstream-error.ts';
 import type { ErrorContext } from './upstream-error.ts';
@@ -124,6 +124,7 @@ export async function openAnthropicMessages(opts: AnthropicRequestOptions): Prom
       signal,
       headersTimeout: headersMs,
       bodyTimeout: timeouts.idleMs,
+      highWaterMark: BODY_HIGH_WATER_MARK,
     });
   } catch (err) {
     throw toUpstreamError(err, ctx(false));

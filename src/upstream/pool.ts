@@ -12,6 +12,12 @@ interface Entry {
 const pools = new Map<string, Entry>();
 
 /**
+ * Bytes of an upstream reply read ahead of its consumer (undici's default is 64 KB). With hundreds of
+ * streams the read-ahead is much of the gateway's memory under load; 16 KB is still dozens of events.
+ */
+export const BODY_HIGH_WATER_MARK = 16 * 1024;
+
+/**
  * The pool for `origin`. The connect timeout is fixed per pool, so a config reload that changes it
  * gets a new pool; the old one closes once its in-flight streams end.
  */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TimeoutsConfig } from '../config/types.ts';
 import type { ResponsesEvent, ResponseObject } from '../wire/responses-stream.ts';
-import { poolFor } from './pool.ts';
+import { BODY_HIGH_WATER_MARK, poolFor } from './pool.ts';
 import { createResponsesEventDecoder, SseProtocolError } from './sse-events.ts';
 import { UpstreamError, parseErrorBody, safeUrl, toUpstreamError, truncate } from './upstream-error.ts';
 import type { ErrorContext } from './upstream-error.ts';
@@ -31,8 +31,14 @@ export interface OpenStreamOptions {
 export interface UpstreamStream {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  /** the reply's events, in order; iterate once. Throws UpstreamError ('idle-timeout' | 'disconnect' | 'aborted' | 'protocol'). */
-  events: AsyncIterable<ResponsesEvent>;
+  /**
+   * The reply's events, in order, as they arrive: each batch holds the events one body chunk completed (never
+   * empty). Iterate once, this or `events`. Throws UpstreamError ('idle-timeout' | 'disconnect' | 'aborted' |
+   * 'protocol'). The relay's hot path: one await per chunk, not one per event.
+   */
+  batches: AsyncIterable<ResponsesEvent[]>;
+  /** The same events one by one (over `batches`). */
+  readonly events: AsyncIterable<ResponsesEvent>;
   /** the upstream's x-request-id, when sent */
   requestId?: string;
 }
@@ -108,6 +114,7 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
       signal,
       headersTimeout: timeouts.firstByteMs,
       bodyTimeout: timeouts.idleMs,
+      highWaterMark: BODY_HIGH_WATER_MARK,
     });
   } catch (err) {
     throw toUpstreamError(err, ctx(false));
@@ -133,10 +140,10 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   const base = { status, headers, ...(requestId === undefined ? {} : { requestId }) };
   const contentType = (header(headers, 'content-type') ?? '').toLowerCase();
   if (contentType.includes('text/event-stream')) {
-    return { ...base, events: sseEvents(body[Symbol.asyncIterator](), null, () => ctx(true, requestId)) };
+    return upstreamStream(base, sseBatches(body[Symbol.asyncIterator](), null, () => ctx(true, requestId)));
   }
   if (contentType.includes('json')) {
-    return { ...base, events: single(await readJsonResponse(body, shownUrl, requestId, signal, () => ctx(true, requestId))) };
+    return upstreamStream(base, single(await readJsonResponse(body, shownUrl, requestId, signal, () => ctx(true, requestId))));
   }
 
   // No or an odd content type (some relays send text/plain): sniff the first chunk.
@@ -154,11 +161,11 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   }
   const head = first ? first.subarray(0, 512).toString('utf8').trimStart() : '';
   if (/^(data|event|id|retry)?:/.test(head) || head.startsWith(':')) {
-    return { ...base, events: sseEvents(it, first, () => ctx(true, requestId)) };
+    return upstreamStream(base, sseBatches(it, first, () => ctx(true, requestId)));
   }
   if (head.startsWith('{')) {
     const rest = await readBounded(body, MAX_JSON_BODY, it).catch((err: unknown) => { throw toUpstreamError(err, ctx(true, requestId)); });
-    return { ...base, events: single(parseJsonResponse((first?.toString('utf8') ?? '') + rest, shownUrl, requestId)) };
+    return upstreamStream(base, single(parseJsonResponse((first?.toString('utf8') ?? '') + rest, shownUrl, requestId)));
   }
   body.destroy();
   throw new UpstreamError('protocol', `upstream ${shownUrl} answered ${status} with ${contentType || 'no content type'}, not an event stream${head ? `: ${truncate(head.replace(/\s+/g, ' '), 120)}` : ' (empty body)'}`, {
@@ -166,16 +173,27 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   });
 }
 
-async function* sseEvents(
+function upstreamStream(
+  base: Pick<UpstreamStream, 'status' | 'headers' | 'requestId'>, batches: AsyncIterable<ResponsesEvent[]>,
+): UpstreamStream {
+  return { ...base, batches, get events() { return oneByOne(batches); } };
+}
+
+async function* oneByOne(batches: AsyncIterable<ResponsesEvent[]>): AsyncGenerator<ResponsesEvent> {
+  for await (const batch of batches) yield* batch;
+}
+
+async function* sseBatches(
   it: AsyncIterator<Buffer>,
   first: Buffer | null,
   ctx: () => ErrorContext,
-): AsyncGenerator<ResponsesEvent> {
+): AsyncGenerator<ResponsesEvent[]> {
   const decoder = createResponsesEventDecoder();
   let done = false;
   try {
     if (first) {
-      yield* decoder.push(first);
+      const events = decoder.push(first);
+      if (events.length > 0) yield events;
       if (decoder.failure) throw decoder.failure;
     }
     for (;;) {
@@ -187,11 +205,12 @@ async function* sseEvents(
       }
       if (step.done) break;
       const events = decoder.push(step.value);
-      for (let i = 0; i < events.length; i++) yield events[i];
+      if (events.length > 0) yield events;
       if (decoder.failure) throw decoder.failure;
     }
     done = true;
-    yield* decoder.end();
+    const rest = decoder.end();
+    if (rest.length > 0) yield rest;
     if (decoder.failure) throw decoder.failure;
   } catch (err) {
     if (err instanceof SseProtocolError) {
@@ -205,8 +224,8 @@ async function* sseEvents(
   }
 }
 
-async function* single(ev: ResponsesEvent): AsyncGenerator<ResponsesEvent> {
-  yield ev;
+async function* single(ev: ResponsesEvent): AsyncGenerator<ResponsesEvent[]> {
+  yield [ev];
 }
 
 async function readJsonResponse(

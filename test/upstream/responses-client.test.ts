@@ -101,6 +101,21 @@ test('keep-alive: sequential requests reuse one connection', async () => {
   }
 });
 
+test('batches: the events of one body chunk arrive together, none empty, the same events in order', async () => {
+  const source = S.text('one two three four five six seven', { chunks: 7 });
+  assert.ok(source.kind === 'events');
+  const sse = S.toSse(source.events);
+  // the whole reply in one write, then the same reply split inside an event: batches follow the chunks
+  for (const chunkSize of [sse.length, 97]) {
+    mock.enqueue(S.rawSse(sse, { chunkSize }));
+    const batches: ResponsesEvent[][] = [];
+    for await (const batch of (await open()).batches) batches.push(batch);
+    assert.ok(batches.every((b) => b.length > 0), 'no empty batch');
+    assert.deepEqual(batches.flat(), source.events);
+    if (chunkSize === sse.length) assert.ok(batches[0].length > 1, `one write arrives as few batches: ${batches.map((b) => b.length).join(',')}`);
+  }
+});
+
 test('SSE written byte by byte (multi-byte characters split) parses to the same events', async () => {
   const source = S.text('Grüße 🎉 日本語 — fin.', { chunks: 4 });
   assert.ok(source.kind === 'events');
