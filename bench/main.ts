@@ -21,7 +21,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, killAllSync, removeDir, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll,
+  CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, killAllSync, memoryOf, removeDir, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll,
   type Gateway, type LoadGen, type Mock,
 } from './procs.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
@@ -260,7 +260,11 @@ async function main(): Promise<void> {
     if (phases.has('count')) {
       // a gateway of its own: its memo and heap must not carry into the stream runs (nor theirs into it)
       log('count_tokens over HTTP...');
-      await withServers(`text:${SHORT_REPLY}`, false, async (t) => { results.countTokens.http = await countHttpPhase(lg, t); });
+      await withServers(`text:${SHORT_REPLY}`, false, async (t, _mock, gw) => {
+        const before = memoryOf(gw.pid).rss;
+        results.countTokens.http = await countHttpPhase(lg, t);
+        results.countTokens.gatewayRssMb = { before, after: memoryOf(gw.pid).rss };
+      });
     }
     if (phases.has('streams')) {
       await withServers('long:500', opt.batch, async (t, mock, gw) => {

@@ -50,6 +50,8 @@ export interface Results {
   countTokens: {
     inProcess?: { cold: CountInProcess; warm: CountInProcess; followUp: CountInProcess };
     http?: { cold: CountHttp; warm: CountHttp; followUp: CountHttp };
+    /** the count phase's gateway: resident memory before its first count_tokens and after the phase */
+    gatewayRssMb?: { before: number; after: number };
   };
   durationSec?: number;
   /** share of the whole machine's CPU in use during the run (ours and everything else) */
@@ -166,6 +168,9 @@ export function markdownReport(r: Results): string {
     }
     s += table(['', 'tokens', 'HTTP p50', 'HTTP p95', 'in-process parse+validate+count p50', 'p95', 'count() alone p50'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r']);
     s += '\nTargets apply to "warm" (system prompt and tools repeat, the messages differ: here all of them, ~25 KB of new text).\n';
+    if (ct.gatewayRssMb) {
+      s += `The o200k tables load with the first count_tokens: that gateway's resident memory went from ${fmt(ct.gatewayRssMb.before, 0)} MB to ${fmt(ct.gatewayRssMb.after, 0)} MB over the phase (the stream rows below are a gateway that never counted).\n`;
+    }
     s += '\n';
   }
 
