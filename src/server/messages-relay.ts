@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import type { MessagesRequest } from '../wire/anthropic-request.ts';
 import type { StreamEvent, Usage, StopReason } from '../wire/anthropic-stream.ts';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
+import type { ResponsesRequest } from '../wire/responses-request.ts';
 import { toResponsesRequest } from '../translate/request-to-responses.ts';
 import { StreamTranslator } from '../translate/stream-to-anthropic.ts';
 import { MessageAggregator } from '../translate/response-to-message.ts';
@@ -73,7 +74,14 @@ function sendClientError(reply: FastifyReply, err: ClientError, requestId: strin
   reply.raw.end(JSON.stringify(errorBody(err.type, err.message, requestId)));
 }
 
-export async function relayMessages(
+/**
+ * Relays one validated request. The client's request (often hundreds of KB parsed) is translated here, in a
+ * synchronous frame, and not kept for the length of the stream: the async part holds the Responses body only
+ * until the upstream accepted it, and the parsed client body (`reply.request.body`, which a failover resends)
+ * only until the first byte went to the client. Hundreds of streams in flight hold kilobytes each, not the
+ * whole conversation.
+ */
+export function relayMessages(
   runtime: Runtime,
   snapshot: ConfigSnapshot,
   req: MessagesRequest,
@@ -90,7 +98,29 @@ export async function relayMessages(
     store: !snapshot.packycode.privacy.disableResponseStorage,
     forwardSamplingParams: snapshot.packycode.forwardSamplingParams,
   });
-  const cacheKey = body.prompt_cache_key;
+  const translator = new StreamTranslator({
+    model: req.model,
+    originalToolName: (n: string) => toolNames.toOriginal(n),
+    emitThinking: req.thinking?.type !== 'disabled',
+  });
+  const call: UpstreamCall = { body, clientModel: req.model, stream: req.stream === true, translator, started };
+  return relayTranslated(runtime, snapshot, call, route, reply, requestId);
+}
+
+/** What the async relay needs of a request; `body` is dropped once the upstream has accepted it. */
+interface UpstreamCall {
+  body: ResponsesRequest | null;
+  clientModel: string;
+  stream: boolean;
+  translator: StreamTranslator;
+  started: number;
+}
+
+async function relayTranslated(
+  runtime: Runtime, snapshot: ConfigSnapshot, call: UpstreamCall, route: Route, reply: FastifyReply, requestId: string,
+): Promise<RelayOutcome> {
+  const { translator, started, clientModel } = call;
+  const cacheKey = call.body?.prompt_cache_key;
 
   // the client going away aborts the upstream request, streaming or not
   const abort = new AbortController();
@@ -99,11 +129,6 @@ export async function relayMessages(
   if (reply.raw.destroyed) abort.abort(); // gone while its body was read: do not call the upstream at all
   reply.hijack();
 
-  const translator = new StreamTranslator({
-    model: req.model,
-    originalToolName: (n: string) => toolNames.toOriginal(n),
-    emitThinking: req.thinking?.type !== 'disabled',
-  });
   const outcome: RelayOutcome = { status: 200 };
   // the one place a Packycode failure is known before the first byte: fail over, or answer the error
   const fail = async (err: ClientError, kind: string, cause?: unknown): Promise<RelayOutcome> => {
@@ -113,7 +138,7 @@ export async function relayMessages(
     const failure: PackycodeFailure = cause instanceof UpstreamError
       ? { kind: cause.kind, status: cause.status ?? err.status, code: cause.upstreamCode }
       : { kind, status: err.status };
-    const fo = await serveFromFallbacks(runtime, snapshot, req.model, failure, reply.request.body as object, reply.request.headers, reply, requestId, abort.signal);
+    const fo = await serveFromFallbacks(runtime, snapshot, clientModel, failure, reply.request.body as object, reply.request.headers, reply, requestId, abort.signal);
     if (fo.served) return fallbackOutcome(fo.result);
     if (fo.clientAborted) return { status: 499, clientAborted: true };
     sendClientError(reply, failoverClientError(err, fo.attempts), requestId);
@@ -125,7 +150,7 @@ export async function relayMessages(
     try {
       upstream = await openResponsesStream({
         target: { baseUrl: route.baseUrl, apiKey: route.apiKey },
-        body,
+        body: call.body!,
         signal: abort.signal,
         timeouts: snapshot.timeouts,
         headers: cacheKey ? { session_id: cacheKey } : undefined,
@@ -154,10 +179,11 @@ export async function relayMessages(
     }
   }
 
+  call.body = null; // accepted upstream: a retry or failover will not need it again
   const model = route.upstreamModel;
   runtime.metrics.inFlight.inc();
   try {
-    return req.stream
+    return call.stream
       ? await streamReply(runtime, translator, upstream.batches, reply, requestId, snapshot, abort, started, model, fail)
       : await aggregateReply(runtime, translator, upstream.batches, reply, requestId, snapshot, abort, started, model, fail);
   } finally {
@@ -184,6 +210,8 @@ async function streamReply(
   const commit = () => {
     if (sse.started) return;
     sse.start({ 'request-id': requestId });
+    // from here on no failover can resend the client's body: let the parsed request go (see relayMessages)
+    (reply.request as { body: unknown }).body = undefined;
     const batch = pending;
     pending = [];
     sse.write(batch);

@@ -77,12 +77,14 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    let raw = Buffer.concat(chunks).toString('utf8');
+    chunks.length = 0;
     let body: unknown;
     let badJson = false;
     if (raw !== '') {
       try { body = JSON.parse(raw); } catch { badJson = true; }
     }
+    raw = ''; // a reply can stay open for long (a stalled or paused client): keep only `rec` (see below)
     let resolveFinished!: () => void;
     const rec = {
       method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, aborted: false, remotePort: req.socket.remotePort ?? 0,
@@ -111,6 +113,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     }
     const scenario = queue.shift() ?? handler(rec);
     const model = typeof (body as { model?: unknown } | undefined)?.model === 'string' ? (body as { model: string }).model : DEFAULT_MODEL;
+    body = undefined;
     await play(scenario, res, model);
   }
 

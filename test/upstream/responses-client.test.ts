@@ -74,6 +74,18 @@ test('sends the body once as JSON with auth, SSE accept, user-agent and session 
   assert.equal(req.headers.session_id, 'sess-1234');
   assert.equal(req.headers['x-extra'], 'yes');
   assert.equal(req.headers.originator, undefined);
+  // a fixed-length body (not chunked), its length in bytes (the JSON has non-ASCII text in other tests)
+  assert.equal(req.headers['content-length'], String(Buffer.byteLength(JSON.stringify(body))));
+  assert.equal(req.headers['transfer-encoding'], undefined);
+});
+
+test('a non-ASCII body is sent with its byte length', async () => {
+  mock.enqueue(S.text('ok'));
+  const unicode = { ...body, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Grüße 🎉 日本語' }] }] };
+  await collect(await open({ body: unicode }));
+  const [req] = mock.requests;
+  assert.deepEqual(req.body, unicode);
+  assert.equal(req.headers['content-length'], String(Buffer.byteLength(JSON.stringify(unicode))));
 });
 
 test('a trailing slash on the base URL is tolerated; no key means no authorization header', async () => {

@@ -45,6 +45,10 @@ describe('validateMessagesRequest: accepted', () => {
     it(name, () => {
       const r = validateMessagesRequest(body);
       assert.equal(r.ok, true, r.ok ? '' : r.message);
+      // the value is the body itself, unchanged: validation only checks (no copy kept, nothing rewritten)
+      const before = JSON.stringify(body);
+      assert.ok(r.ok && r.value === body);
+      assert.equal(JSON.stringify(r.value), before);
     });
   }
 

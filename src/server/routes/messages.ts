@@ -7,7 +7,9 @@ import { relayMessages, relayToFallbacksOnly, type RelayOutcome } from '../messa
 import { errorBody, textBodyProblem } from '../errors.ts';
 
 export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
-  app.post('/v1/messages', async (request, reply) => {
+  // Not an async function: it validates and routes synchronously and returns the relay's promise, so no frame
+  // of this handler holds the parsed request for the length of the stream (see relayMessages).
+  app.post('/v1/messages', (request, reply) => {
     const started = performance.now();
     const snapshot = runtime.snapshot; // this request keeps the configuration it started with
     runtime.counters.requests++;
@@ -17,20 +19,24 @@ export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
       finish(runtime, request.id, { status: 400 }, started, undefined, undefined, false);
       return reply.code(400).header('x-should-retry', 'false').send(errorBody('invalid_request_error', v.message, request.id));
     }
-    const body = v.value;
-    const route = resolveRoute(snapshot, runtime.registry, body.model);
+    const model = v.value.model;
+    const stream = v.value.stream === true;
+    const requestId = request.id;
+    const route = resolveRoute(snapshot, runtime.registry, model);
     if (isRefusal(route)) {
       if (snapshot.fallbacks.length > 0 && !runtime.packycodeUsable(snapshot)) {
-        const outcome = await relayToFallbacksOnly(runtime, snapshot, body, route, reply as FastifyReply, request.id);
-        finish(runtime, request.id, outcome, started, body.model, body.model, !!body.stream, outcome.fallback ? `fallback:${outcome.fallback}` : undefined);
-        return;
+        return relayToFallbacksOnly(runtime, snapshot, v.value, route, reply as FastifyReply, requestId).then((outcome) => {
+          finish(runtime, requestId, outcome, started, model, model, stream, outcome.fallback ? `fallback:${outcome.fallback}` : undefined);
+        });
       }
-      finish(runtime, request.id, { status: route.status }, started, body.model, undefined, !!body.stream);
-      return reply.code(route.status).header('x-should-retry', 'false').send(errorBody(route.type, route.message, request.id));
+      finish(runtime, requestId, { status: route.status }, started, model, undefined, stream);
+      return reply.code(route.status).header('x-should-retry', 'false').send(errorBody(route.type, route.message, requestId));
     }
-    const outcome = await relayMessages(runtime, snapshot, body, route, reply as FastifyReply, request.id);
-    if (outcome.fallback) finish(runtime, request.id, outcome, started, body.model, body.model, !!body.stream, `fallback:${outcome.fallback}`);
-    else finish(runtime, request.id, outcome, started, body.model, route.upstreamModel, !!body.stream, route.via);
+    const { upstreamModel, via } = route;
+    return relayMessages(runtime, snapshot, v.value, route, reply as FastifyReply, requestId).then((outcome) => {
+      if (outcome.fallback) finish(runtime, requestId, outcome, started, model, model, stream, `fallback:${outcome.fallback}`);
+      else finish(runtime, requestId, outcome, started, model, upstreamModel, stream, via);
+    });
   });
 }
 
