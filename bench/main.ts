@@ -11,6 +11,7 @@
 //   --only streams,latency       some phases only; --concurrency 1,16 other stream counts
 //   --batch                      streams phase with the mock writing each reply in one write
 //   --request cc76k              streams phase with the 76 KB Claude Code body instead of a small one
+//   --count-first                streams phase on a gateway that answered count_tokens first (o200k tables loaded)
 //   --src                        gateway from src/ by type stripping (default: dist/, rebuilt when src/ is newer)
 //   --gateway-flags=--max-semi-space-size=16   node flags for the gateway
 //   --stub-tokenizer             diagnosis: the gateway without the o200k tables (counts become estimates)
@@ -43,6 +44,7 @@ const { values: opt } = parseArgs({
     'gateway-flags': { type: 'string', default: '' },
     'stub-tokenizer': { type: 'boolean', default: false },
     request: { type: 'string', default: 'small' },
+    'count-first': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, '.bench/results.json') },
   },
 });
@@ -191,7 +193,8 @@ async function main(): Promise<void> {
     setup: {
       mock: `${opt.request === 'cc76k' ? 'streams carry the 76 KB Claude Code request; ' : ''}streams and count_tokens: long:500 (${opt.batch ? 'one write per reply, --batch' : 'one write per event'}); latency: a ${SHORT_REPLY.split(' ').length}-word reply, one write per event`,
       gateway: (opt.src ? 'src/cli.ts via Node type stripping' : 'bin/packybridge.js (dist/, as shipped)') + (opt['gateway-flags'] ? `, node ${opt['gateway-flags']}` : '') +
-        (opt['stub-tokenizer'] ? ', tokenizer stubbed out (--stub-tokenizer)' : ''),
+        (opt['stub-tokenizer'] ? ', tokenizer stubbed out (--stub-tokenizer)' : '') +
+        (opt['count-first'] ? ', count_tokens answered before the streams (--count-first)' : ''),
       quick,
     },
     streams: [], latency: [],
@@ -268,6 +271,12 @@ async function main(): Promise<void> {
     }
     if (phases.has('streams')) {
       await withServers('long:500', opt.batch, async (t, mock, gw) => {
+        if (opt['count-first']) {
+          // as in a Claude Code session: count_tokens before the streams, so the o200k tables are resident
+          const r = await lg.run({ ...t.count, body: 'count-cold', uniqueBodies: true, concurrency: 1, requests: 5, warmup: 0, maxMs: 20_000 });
+          if (r.errors > 0) throw new Error(`count_tokens before the streams failed: ${r.errorSamples[0]}`);
+          log(`count_tokens answered first: gateway RSS ${memoryOf(gw.pid).rss.toFixed(0)} MB`);
+        }
         results.streams.push(...await streamsPhase(lg, t, mock, gw, levels, opt.batch ? 'batch' : 'per-event'));
       });
     }
@@ -294,7 +303,7 @@ async function main(): Promise<void> {
   log(`results written to ${opt.out} (${results.durationSec.toFixed(0)} s)`);
   clearTimeout(watchdog);
   // --strict: a failed target fails the command (latency targets are noisy on a busy machine: off by default)
-  if (opt.strict && results.targets.some((x) => x.pass === false)) process.exitCode = 1;
+  if (opt.strict && results.targets.some((x) => x.pass === false && !x.informational)) process.exitCode = 1;
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

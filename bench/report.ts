@@ -36,7 +36,11 @@ export interface LatencyRow {
 interface CountInProcess { full: Summary; count: Summary; kb: number; tokens: number }
 interface CountHttp { total: Summary; errors: number; errorSamples: string[] }
 
-export interface TargetResult { name: string; value: number; limit: string; unit: string; pass: boolean | null; note?: string }
+export interface TargetResult {
+  name: string; value: number; limit: string; unit: string; pass: boolean | null; note?: string;
+  /** a stricter comparison of our own, not one of the issue's targets: reported, not judged (no --strict failure) */
+  informational?: boolean;
+}
 
 export interface Results {
   date: string;
@@ -65,9 +69,9 @@ function row(rows: StreamRow[], path: StreamRow['path'], c: number, mock: Stream
 
 export function evaluateTargets(r: Results): TargetResult[] {
   const out: TargetResult[] = [];
-  const add = (name: string, value: number | undefined, limit: string, unit: string, ok: (v: number) => boolean, note?: string): void => {
+  const add = (name: string, value: number | undefined, limit: string, unit: string, ok: (v: number) => boolean, note?: string, informational = false): void => {
     const v = value ?? Number.NaN;
-    out.push({ name, value: v, limit, unit, pass: Number.isFinite(v) ? ok(v) : null, ...(note ? { note } : {}) });
+    out.push({ name, value: v, limit, unit, pass: Number.isFinite(v) ? ok(v) : null, ...(note ? { note } : {}), ...(informational ? { informational } : {}) });
   };
   const small = r.latency.find((l) => l.size === 'small');
   const big = r.latency.find((l) => l.size === '76KB');
@@ -85,7 +89,7 @@ export function evaluateTargets(r: Results): TargetResult[] {
     const t = row(r.streams, 'through', c, 'batch');
     if (d && t) {
       add(`throughput at ${c} streams, --batch mock (gateway capacity), through / direct`, (100 * t.rps) / d.rps, '>= 50', '%', (v) => v >= 50,
-        'direct: the mock writes a cached reply at once, no per-event work at all');
+        `info, not an issue target: the mock writes a cached reply at once (no per-event work); through: ${n0(t.rps * 500)} deltas/s translated`, true);
     }
   }
   add('time to first text at 64 streams, through (p95)', row(r.streams, 'through', 64)?.ttft.p95, '< 100', 'ms', (v) => v < 100);
@@ -197,7 +201,7 @@ export function markdownReport(r: Results): string {
     s += table(
       ['target', 'limit', 'measured', 'result', 'note'],
       r.targets.map((x) => [x.name, `${x.limit} ${x.unit}`.trim(), Number.isFinite(x.value) ? `${fmt(x.value, x.unit === 'ms' ? 3 : x.unit === '' ? 0 : 1)} ${x.unit}`.trim() : 'not run',
-        x.pass === null ? 'n/a' : x.pass ? 'PASS' : 'FAIL', x.note ?? '']),
+        x.pass === null ? 'n/a' : x.informational ? (x.pass ? 'above' : 'below') : x.pass ? 'PASS' : 'FAIL', x.note ?? '']),
       ['l', 'r', 'r', 'l', 'l'],
     );
   }
