@@ -2,7 +2,7 @@
 // reply bytes handed back as they arrive (no parsing of the success body here).
 import type { Readable } from 'node:stream';
 import type { TimeoutsConfig } from '../config/types.ts';
-import { BODY_HIGH_WATER_MARK, poolFor } from './pool.ts';
+import { postToUpstream } from './pool.ts';
 import { USER_AGENT } from './responses-client.ts';
 import { UpstreamError, parseErrorBody, safeUrl, toUpstreamError } from './upstream-error.ts';
 import type { ErrorContext } from './upstream-error.ts';
@@ -112,19 +112,14 @@ export async function openAnthropicMessages(opts: AnthropicRequestOptions): Prom
   });
   if (signal?.aborted) throw toUpstreamError(signal.reason, ctx(false));
 
-  const payload = Buffer.isBuffer(opts.body) || typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   let res;
   try {
-    res = await poolFor(url.origin, timeouts.connectMs).request({
-      origin: url.origin,
-      path: url.pathname + url.search,
-      method: 'POST',
+    res = await postToUpstream(url, timeouts.connectMs, {
       headers: anthropicRequestHeaders(target, opts.clientHeaders),
-      body: payload,
+      body: Buffer.isBuffer(opts.body) || typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
       signal,
       headersTimeout: headersMs,
       bodyTimeout: timeouts.idleMs,
-      highWaterMark: BODY_HIGH_WATER_MARK,
     });
   } catch (err) {
     throw toUpstreamError(err, ctx(false));

@@ -1,4 +1,5 @@
 // One keep-alive undici Pool per upstream origin, shared by every request to it.
+import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 
 /** Upper bound of parallel connections per origin: each streaming reply holds one for its whole length. */
@@ -15,13 +16,55 @@ const pools = new Map<string, Entry>();
  * Bytes of an upstream reply read ahead of its consumer (undici's default is 64 KB). With hundreds of
  * streams the read-ahead is much of the gateway's memory under load; 16 KB is still dozens of events.
  */
-export const BODY_HIGH_WATER_MARK = 16 * 1024;
+const BODY_HIGH_WATER_MARK = 16 * 1024;
+
+export interface PostOptions {
+  headers: Record<string, string>;
+  body: Buffer | string;
+  signal?: AbortSignal;
+  headersTimeout: number;
+  bodyTimeout: number;
+}
+
+/**
+ * POSTs `body` on the origin's pool and resolves with the reply's headers (its body streams). The body is
+ * handed over as a one-chunk stream with its exact content-length: undici keeps a Buffer or string body until
+ * the reply ends, a stream's chunk only until written (a Claude Code request is often hundreds of KB, and its
+ * reply can stream for minutes).
+ */
+export function postToUpstream(url: URL, connectMs: number, o: PostOptions): ReturnType<Pool['request']> {
+  const payload = typeof o.body === 'string' ? Buffer.from(o.body) : o.body;
+  return poolFor(url.origin, connectMs).request({
+    origin: url.origin,
+    path: url.pathname + url.search,
+    method: 'POST',
+    headers: { ...o.headers, 'content-length': String(payload.length) },
+    body: oneChunk(payload),
+    signal: o.signal,
+    headersTimeout: o.headersTimeout,
+    bodyTimeout: o.bodyTimeout,
+    highWaterMark: BODY_HIGH_WATER_MARK,
+  });
+}
+
+/** A stream of one chunk that holds no reference to it once read. */
+function oneChunk(payload: Buffer): Readable {
+  let rest: Buffer | null = payload;
+  return new Readable({
+    read() {
+      const chunk = rest;
+      rest = null;
+      this.push(chunk); // then null: the end
+      if (chunk !== null) this.push(null);
+    },
+  });
+}
 
 /**
  * The pool for `origin`. The connect timeout is fixed per pool, so a config reload that changes it
  * gets a new pool; the old one closes once its in-flight streams end.
  */
-export function poolFor(origin: string, connectMs: number): Pool {
+function poolFor(origin: string, connectMs: number): Pool {
   const found = pools.get(origin);
   if (found && found.connectMs === connectMs && !found.pool.closed && !found.pool.destroyed) return found.pool;
   if (found) found.pool.close().catch(() => {});

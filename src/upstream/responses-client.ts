@@ -1,9 +1,9 @@
 // HTTP client for the OpenAI Responses API: POST {baseUrl}/responses, stream the SSE reply as parsed events.
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { TimeoutsConfig } from '../config/types.ts';
 import type { ResponsesEvent, ResponseObject } from '../wire/responses-stream.ts';
-import { BODY_HIGH_WATER_MARK, poolFor } from './pool.ts';
+import { postToUpstream } from './pool.ts';
 import { createResponsesEventDecoder, SseProtocolError } from './sse-events.ts';
 import { UpstreamError, parseErrorBody, safeUrl, toUpstreamError, truncate } from './upstream-error.ts';
 import type { ErrorContext } from './upstream-error.ts';
@@ -101,24 +101,14 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   });
   if (signal?.aborted) throw toUpstreamError(signal.reason, ctx(false));
 
-  const payload = Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
-  const requestHeaders = buildRequestHeaders(target, opts.body, opts.headers);
-  requestHeaders['content-length'] = String(payload.length);
-  const pool = poolFor(url.origin, timeouts.connectMs);
   let res;
   try {
-    res = await pool.request({
-      origin: url.origin,
-      path: url.pathname + url.search,
-      method: 'POST',
-      headers: requestHeaders,
-      // handed over as a one-chunk stream: undici keeps a Buffer or string body until the reply ends, a stream's
-      // chunk only until written (a Claude Code request is often hundreds of KB; the reply can stream for minutes)
-      body: oneChunk(payload),
+    res = await postToUpstream(url, timeouts.connectMs, {
+      headers: buildRequestHeaders(target, opts.body, opts.headers),
+      body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
       signal,
       headersTimeout: timeouts.firstByteMs,
       bodyTimeout: timeouts.idleMs,
-      highWaterMark: BODY_HIGH_WATER_MARK,
     });
   } catch (err) {
     throw toUpstreamError(err, ctx(false));
@@ -174,19 +164,6 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   body.destroy();
   throw new UpstreamError('protocol', `upstream ${shownUrl} answered ${status} with ${contentType || 'no content type'}, not an event stream${head ? `: ${truncate(head.replace(/\s+/g, ' '), 120)}` : ' (empty body)'}`, {
     url: shownUrl, ...(requestId === undefined ? {} : { requestId }),
-  });
-}
-
-/** A stream of one chunk that holds no reference to it once read. */
-function oneChunk(payload: Buffer): Readable {
-  let rest: Buffer | null = payload;
-  return new Readable({
-    read() {
-      const chunk = rest;
-      rest = null;
-      this.push(chunk); // then null: the end
-      if (chunk !== null) this.push(null);
-    },
   });
 }
 
