@@ -48,11 +48,20 @@ export async function main(argv: string[]): Promise<void> {
       const path = resolveConfigPath(o.config, env, process.cwd());
       try {
         const gw = await startGateway({ path, env, codexHome: codexHomeFrom(o.codexHome, env), forcePackycode: !!o.packycode, host: o.host, port: o.port });
+        let stopping = false;
         const stop = async (signal: string) => {
-          process.stderr.write(`packybridge: ${signal}, closing (streams in flight finish first)\n`);
-          const force = setTimeout(() => process.exit(0), 10_000);
+          if (stopping) return;
+          stopping = true;
+          // stop accepting at once; streams in flight finish within the grace period, then the rest is cut
+          const graceMs = gw.runtime.snapshot.shutdownGraceMs ?? 10_000;
+          process.stderr.write(`packybridge: ${signal}, closing (streams in flight finish first, up to ${graceMs} ms)\n`);
+          const force = setTimeout(() => {
+            process.stderr.write('packybridge: grace period over, closing the streams still open\n');
+            process.exit(0);
+          }, graceMs);
           force.unref();
           await gw.close();
+          process.stderr.write('packybridge: closed\n');
           process.exit(0);
         };
         process.once('SIGINT', () => void stop('SIGINT'));

@@ -24,6 +24,7 @@ export interface FileSettings {
   proxyUrl?: string;
   routing: RoutingConfig;
   maxConcurrentPerUpstream: number;
+  shutdownGraceMs: number;
 }
 
 type EntryShape = FileShape['codex-api-key'][number];
@@ -165,6 +166,7 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
     ...(f['proxy-url'] ? { proxyUrl: f['proxy-url'] } : {}),
     routing: { strategy: f.routing.strategy, sessionAffinityTtlMs: f.routing['session-affinity-ttl-ms'] },
     maxConcurrentPerUpstream: f.limits['max-concurrent-per-upstream'],
+    shutdownGraceMs: f['shutdown-grace-ms'],
   };
   return out;
 }

@@ -138,6 +138,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     ...(settings.proxyUrl ? { proxyUrl: settings.proxyUrl } : {}),
     routing: settings.routing,
     maxConcurrentPerUpstream: settings.maxConcurrentPerUpstream,
+    shutdownGraceMs: settings.shutdownGraceMs,
     packycodeProblems: usable ? [] : problems,
     loadedAt: Date.now(),
   });

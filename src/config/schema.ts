@@ -143,6 +143,7 @@ export const fileSchema = z.object({
   limits: z
     .object({ 'max-concurrent-per-upstream': intish.pipe(z.number().min(0)).default(0) })
     .prefault({}),
+  'shutdown-grace-ms': intish.pipe(z.number().min(0)).default(10_000),
 });
 
 export type FileShape = z.output<typeof fileSchema>;
@@ -226,6 +227,7 @@ export const FILE_FIXES: FixTable = {
   'routing.session-affinity-ttl-ms': 'write a whole number of milliseconds, e.g. 21600000 (6 h); 0 turns session affinity off',
   limits: 'write a mapping, e.g. limits: { max-concurrent-per-upstream: 64 }',
   'limits.max-concurrent-per-upstream': 'write a whole number; 0 means no limit',
+  'shutdown-grace-ms': 'write a whole number of milliseconds, e.g. 10000: how long streams in flight may finish on SIGTERM/SIGINT',
 };
 
 export const PACKYCODE_FIXES: FixTable = {

@@ -103,6 +103,8 @@ export interface ConfigSnapshot {
   routing?: RoutingConfig;
   /** requests in flight per upstream (base-url) at most; 0 = no limit */
   maxConcurrentPerUpstream?: number;
+  /** on SIGTERM/SIGINT, how long streams in flight may still finish */
+  shutdownGraceMs?: number;
   /**
    * Why Packycode cannot serve: empty when it is usable. When it is disabled or not configured at all,
    * what enabling it would need (bad values, missing base-url or key, and where to configure them).
