@@ -5,6 +5,7 @@ import { validateMessagesRequest } from '../../wire/anthropic-validate.ts';
 import { isRefusal, resolveRoute } from '../../routing/router.ts';
 import { relayMessages, relayToFallbacksOnly, type RelayOutcome } from '../messages-relay.ts';
 import { errorBody, textBodyProblem } from '../errors.ts';
+import { capForLog } from '../../observability/logger.ts';
 
 export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
   // Not an async function: it validates and routes synchronously and returns the relay's promise, so no frame
@@ -53,9 +54,9 @@ function finish(
   runtime.logger.info({
     reqId: requestId,
     route: '/v1/messages',
-    modelAsked,
-    modelUsed,
-    via,
+    modelAsked: capForLog(modelAsked),
+    modelUsed: capForLog(modelUsed),
+    via: capForLog(via),
     stream,
     status: o.status,
     errorKind: o.errorKind,
