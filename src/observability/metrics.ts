@@ -59,35 +59,35 @@ function bounded<T extends string>(labels: LabelValues<T>, bounds: Bounds): Labe
   return out as LabelValues<T>;
 }
 
-function withExemplar<T extends string, D extends { labels?: LabelValues<T>; exemplarLabels?: LabelValues<string> }>(v: LabelValues<T> | D): v is D {
+function withExemplar(v: object): v is { labels?: LabelValues<string> } {
   return 'exemplarLabels' in v;
 }
 
+// prom-client sets `inc` / `observe` on the instance in its constructor, so they are wrapped there, not overridden.
+
 /** A Counter whose label values pass through `bounds` first. */
 class BoundedCounter<T extends string> extends Counter<T> {
-  readonly #bounds: Bounds;
   constructor(config: CounterConfiguration<T>, bounds: Bounds) {
     super(config);
-    this.#bounds = bounds;
-  }
-  override inc(labels?: LabelValues<T> | number | IncreaseDataWithExemplar<T>, value?: number): void {
-    if (typeof labels !== 'object' || labels === null) return super.inc(labels);
-    if (withExemplar(labels)) return super.inc({ ...labels, labels: bounded(labels.labels ?? {}, this.#bounds) });
-    super.inc(bounded(labels, this.#bounds), value);
+    const inc = this.inc.bind(this) as (a?: unknown, b?: number) => void;
+    this.inc = ((labels?: LabelValues<T> | number | IncreaseDataWithExemplar<T>, value?: number) => {
+      if (typeof labels !== 'object' || labels === null) return inc(labels);
+      if (withExemplar(labels)) return inc({ ...labels, labels: bounded(labels.labels ?? {}, bounds) });
+      inc(bounded(labels, bounds), value);
+    }) as Counter<T>['inc'];
   }
 }
 
 /** A Histogram whose label values pass through `bounds` first. */
 class BoundedHistogram<T extends string> extends Histogram<T> {
-  readonly #bounds: Bounds;
   constructor(config: HistogramConfiguration<T>, bounds: Bounds) {
     super(config);
-    this.#bounds = bounds;
-  }
-  override observe(labels: LabelValues<T> | number | ObserveDataWithExemplar<T>, value?: number): void {
-    if (typeof labels !== 'object' || labels === null) return super.observe(labels);
-    if (withExemplar(labels)) return super.observe({ ...labels, labels: bounded(labels.labels ?? {}, this.#bounds) });
-    super.observe(bounded(labels, this.#bounds), value as number);
+    const observe = this.observe.bind(this) as (a: unknown, b?: number) => void;
+    this.observe = ((labels: LabelValues<T> | number | ObserveDataWithExemplar<T>, value?: number) => {
+      if (typeof labels !== 'object' || labels === null) return observe(labels);
+      if (withExemplar(labels)) return observe({ ...labels, labels: bounded(labels.labels ?? {}, bounds) });
+      observe(bounded(labels, bounds), value);
+    }) as Histogram<T>['observe'];
   }
 }
 
