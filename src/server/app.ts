@@ -94,8 +94,17 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   // JSON bodies: fastify's own parser (prototype-poisoning checks kept), with the parse error spelled out.
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string; // parseAs: 'string'
+  // Read as bytes and decoded strictly: a body that is not UTF-8 is refused instead of having its bad bytes
+  // silently replaced (Anthropic refuses it too).
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer); // parseAs: 'buffer'
+    } catch {
+      done(Object.assign(new Error('the request body is not valid UTF-8: send JSON encoded as UTF-8'), { statusCode: 400 }), undefined);
+      return;
+    }
     defaultJson(request, text, (err, value) => {
       if (err && (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY') done(jsonBodyError(text), undefined);
       else done(err, value);

@@ -229,6 +229,9 @@ function issueMessage(issue: Issue, path: Path, body: unknown): string {
       if (issue.origin === 'number') return `${at}: expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, received ${quoted(value)}`;
       return `${at}: ${issue.message}`;
     case 'invalid_value':
+      if (value === undefined) {
+        return `${at}: required, expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      }
       return issue.values.length === 1
         ? `${at}: expected ${JSON.stringify(issue.values[0])}, received ${quoted(value)}`
         : `${at}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, received ${quoted(value)}`;
