@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, CLIENT_KEY, type Harness } from '../e2e/sdk-harness.ts';
-import { isAnthropicError, rawSocket, upload } from './edge-client.ts';
+import { isAnthropicError, rawSocket, send, upload } from './edge-client.ts';
 import { ANTHROPIC_BODY_LIMIT_BYTES } from '../../src/server/body-limit.ts';
 
 setFlagsFromString('--expose-gc');
@@ -92,4 +92,19 @@ test('8 concurrent 40 MB bodies (declared and chunked) keep memory bounded, and 
   const kept = live() - base;
   assert.ok(kept < 48 * MB, `${Math.round(kept / MB)} MB still held after the requests`);
   assert.equal(h.mock.requestCount, upstreamBefore, 'the upstream received nothing');
+});
+
+test('bodies under the limit go through, and the memory they cost returns after the request', async () => {
+  await h.post('/v1/messages', { model: 'gpt-5-codex', max_tokens: 10, messages: [{ role: 'user', content: 'warm-up' }] });
+  h.mock.reset();
+  const base = live();
+  let body: string | undefined = JSON.stringify({ model: 'gpt-5-codex', max_tokens: 10, messages: [{ role: 'user', content: 'q'.repeat(30 * MB) }] });
+  const replies = await Promise.all(Array.from({ length: 4 }, () => send(`${h.gw.url}/v1/messages`, 'POST', { 'content-type': 'application/json', ...AUTH }, body)));
+  for (const r of replies) assert.equal(r.status, 200, r.text.slice(0, 300));
+  assert.equal(h.mock.requests.length, 4);
+  body = undefined;
+  h.mock.reset(); // the in-process mock keeps what it received; the gateway must keep nothing
+  await sleep(100);
+  const kept = live() - base;
+  assert.ok(kept < 48 * MB, `${Math.round(kept / MB)} MB still held after 4 x 30 MB requests`);
 });
