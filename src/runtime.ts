@@ -1,7 +1,7 @@
 // The running gateway's state: the config snapshot in force (swapped whole on reload), the model registry,
 // token counter, metrics and audit trail. Requests read `snapshot` once at their start and keep it.
 import type { ConfigSnapshot } from './config/types.ts';
-import { ModelRegistry, packycodeModels, providerClientId } from './routing/model-registry.ts';
+import { ModelRegistry, knownModelNames, packycodeModels, providerClientId } from './routing/model-registry.ts';
 import { TokenCounter } from './translate/token-count.ts';
 import { Metrics } from './observability/metrics.ts';
 import { AuditLog } from './observability/audit.ts';
@@ -70,6 +70,7 @@ export class Runtime {
   /** Registers Packycode's models under a stable client id while it is usable; unregisters otherwise. Idempotent. */
   registerModels(): string | null {
     const s = this.#snapshot;
+    this.metrics.labelBounds.model.setKnown(knownModelNames(s));
     if (!this.packycodeUsable(s)) {
       this.registry.retain(new Set());
       return null;

@@ -13,6 +13,7 @@ export interface FileSettings {
   host: string;
   port: number;
   apiKeys: string[];
+  allowedHosts: string[];
   logLevel: string;
   secretKey: string;          // as written (expanded): '' | bcrypt hash | plaintext
   secretKeyIsReference: boolean; // written as ${VAR}: never rewritten in the file
@@ -155,6 +156,7 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
     host: f.host,
     port: f.port,
     apiKeys: f['api-keys'],
+    allowedHosts: [...new Set(f['allowed-hosts'])],
     logLevel: f['log-level'],
     secretKey,
     secretKeyIsReference: typeof rawSecret === 'string' && rawSecret.includes('${'),

@@ -127,6 +127,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     host: settings.host,
     port: settings.port,
     apiKeys: settings.apiKeys,
+    allowedHosts: settings.allowedHosts,
     logLevel: settings.logLevel,
     remoteManagement: { secretKey, allowRemote: settings.allowRemote },
     packycode,

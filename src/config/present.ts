@@ -25,6 +25,7 @@ export function snapshotToYamlShape(s: ConfigSnapshot): Record<string, unknown> 
     host: s.host,
     port: s.port,
     'api-keys': s.apiKeys.map(maskSecret),
+    'allowed-hosts': s.allowedHosts ?? [],
     'log-level': s.logLevel,
     'remote-management': {
       'secret-key': s.remoteManagement.secretKey ? '(bcrypt hash)' : '',

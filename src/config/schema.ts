@@ -72,6 +72,24 @@ const hostSchema = z
     fail(`${shown} is not an IP address or host name`, 'write e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)');
   });
 
+/** One allowed-hosts entry: a host name, `*.` + a domain (its subdomains), an IP address, or `*` (any Host). Lower-cased, no port. */
+export const allowedHostSchema = z
+  .string()
+  .transform((v) => v.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, ''))
+  .check((ctx) => {
+    const v = ctx.value;
+    const fail = (message: string, fix: string): void => {
+      ctx.issues.push({ code: 'custom', input: v, message, params: { fix } });
+    };
+    if (v === '') return fail('is empty', 'write a host name, e.g. gateway.lan, or remove the entry');
+    if (v === '*' || isIP(v) !== 0 || HOSTNAME.test(v.replace(/^\*\./, ''))) return;
+    const scheme = /^[a-z]+:\/\/([^/:]+)/i.exec(v);
+    if (scheme) return fail(`${showValue(v)} is a URL, not a host name`, `write only the host name: ${scheme[1]}`);
+    const withPort = /^([^:]+):(\d+)$/.exec(v);
+    if (withPort) return fail(`${showValue(v)} includes a port`, `write ${withPort[1]} (any port is accepted)`);
+    fail(`${showValue(v)} is not a host name`, 'write a host name (gateway.lan), *.example.com for its subdomains, an IP address, or * for any');
+  });
+
 // --- config.yaml (everything but the packycode block, validated on its own) -------------------------
 
 const fallbackSchema = z.object({
@@ -115,6 +133,7 @@ export const fileSchema = z.object({
   host: hostSchema.default(DEFAULTS.host),
   port: intish.pipe(z.number().min(0).max(65535)).default(DEFAULTS.port),
   'api-keys': z.array(nonEmpty).default([]),
+  'allowed-hosts': z.array(allowedHostSchema).default([]),
   'log-level': lowered(LOG_LEVELS).default(DEFAULTS.logLevel),
   'remote-management': z
     .object({
@@ -195,6 +214,8 @@ export const FILE_FIXES: FixTable = {
       ? 'write it as a list: api-keys: ["your-key"], or one "- key" line per key'
       : 'write a list of strings, e.g. api-keys: ["a-long-random-client-key"]',
   'api-keys[]': (v) => (typeof v === 'string' ? 'remove the empty entry' : 'quote the key so it is a string, e.g. - "123456"'),
+  'allowed-hosts': 'write a list of host names clients use in their URLs, e.g. allowed-hosts: [gateway.lan]',
+  'allowed-hosts[]': 'write a host name without scheme or port, e.g. gateway.lan, or *.example.com',
   'log-level': `write one of: ${LOG_LEVELS.join(', ')}`,
   'remote-management': 'write a mapping with secret-key and allow-remote, e.g. remote-management: { secret-key: "", allow-remote: false }',
   'remote-management.secret-key': 'write the key as a quoted string (it is replaced by its bcrypt hash on first load), or "" to disable management',

@@ -88,6 +88,11 @@ export interface ConfigSnapshot {
   host: string;
   port: number;
   apiKeys: string[];
+  /**
+   * allowed-hosts: Host names accepted besides the loopback ones (lower-case, no port; `*.domain`, `*` = any).
+   * Absent = []. See src/server/host-check.ts.
+   */
+  allowedHosts?: readonly string[];
   logLevel: string;
   remoteManagement: RemoteManagement;
   packycode: PackycodeConfig;

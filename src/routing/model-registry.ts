@@ -33,6 +33,19 @@ export function packycodeModels(provider: string, clientId: string): RegisteredM
   return out;
 }
 
+/**
+ * Every model name the gateway knows of: the catalog with its effort suffixes, and the names a configuration
+ * gives (defaults.model, model-map targets, fallback models). Metrics label only these (see metrics.ts).
+ */
+export function knownModelNames(config: { packycode: { defaults: { model: string }; modelMap: readonly { model: string }[] }; fallbacks: readonly { models: readonly string[] }[] }): string[] {
+  return [
+    ...packycodeModels('', '').map((m) => m.id),
+    config.packycode.defaults.model,
+    ...config.packycode.modelMap.map((m) => m.model),
+    ...config.fallbacks.flatMap((f) => f.models),
+  ];
+}
+
 export class ModelRegistry {
   #byClient = new Map<string, RegisteredModel[]>();
   #byId = new Map<string, RegisteredModel>();

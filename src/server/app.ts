@@ -11,9 +11,14 @@ import { modelsRoutes } from './routes/models.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { managementRoutes } from './routes/management.ts';
+import { browserGuard } from './browser-guard.ts';
+import { ANTHROPIC_BODY_LIMIT_BYTES, DEFAULT_CLIENT_TIMEOUTS, bodyTooLargeMessage, watchBody, type ClientTimeouts } from './body-limit.ts';
 
 export interface AppOptions {
+  /** default: Anthropic's 32 MB */
   bodyLimitBytes?: number;
+  /** slow-client limits (tests shorten them); see body-limit.ts */
+  clientTimeouts?: Partial<ClientTimeouts>;
   /** applies management writes at once (absent in route-only tests: management answers 503) */
   controller?: ConfigController;
 }
@@ -40,17 +45,29 @@ function jsonBodyError(body: string): Error & { statusCode: number } {
 }
 
 export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const timeouts: ClientTimeouts = { ...DEFAULT_CLIENT_TIMEOUTS, ...opts.clientTimeouts };
   const app = Fastify({
     logger: false,
-    bodyLimit: opts.bodyLimitBytes ?? 64 * 1024 * 1024,
+    bodyLimit: opts.bodyLimitBytes ?? ANTHROPIC_BODY_LIMIT_BYTES,
     genReqId: newRequestId,
     keepAliveTimeout: 65_000,
-    requestTimeout: 0,
+    // receiving the request only (a stream's reply is not limited); the body watchdog answers first, in shape
+    requestTimeout: timeouts.requestMs + 5_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // 16 KB of reply buffered per client socket before the relay waits for it to drain (Node's default is
     // 64 KB): with hundreds of streams that is most of the gateway's memory under load, for no throughput gain.
-    http: { highWaterMark: 16 * 1024 },
+    http: { highWaterMark: 16 * 1024, headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
+  });
+
+  // Before anything else: refused Host names (DNS rebinding) and cross-origin browser requests; then the
+  // watchdog that ends bodies sent too slowly.
+  app.addHook('onRequest', browserGuard(app, runtime));
+  app.addHook('onRequest', async (request, reply) => {
+    watchBody(request, reply, timeouts, (kind) => {
+      runtime.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', model: 'unknown', status: '408' });
+      runtime.logger.info({ reqId: request.id, route: request.routeOptions.url ?? 'unmatched', status: 408, errorKind: kind }, 'request');
+    });
   });
 
   // Client auth is decided on the matched route, not the raw URL: find-my-way decodes percent-escapes
@@ -77,8 +94,17 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   // JSON bodies: fastify's own parser (prototype-poisoning checks kept), with the parse error spelled out.
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string; // parseAs: 'string'
+  // Read as bytes and decoded strictly: a body that is not UTF-8 is refused instead of having its bad bytes
+  // silently replaced (Anthropic refuses it too).
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer); // parseAs: 'buffer'
+    } catch {
+      done(Object.assign(new Error('the request body is not valid UTF-8: send JSON encoded as UTF-8'), { statusCode: 400 }), undefined);
+      return;
+    }
     defaultJson(request, text, (err, value) => {
       if (err && (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY') done(jsonBodyError(text), undefined);
       else done(err, value);
@@ -89,7 +115,10 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     let type: Parameters<typeof errorBody>[0] = status >= 500 ? 'api_error' : 'invalid_request_error';
     let message = error.message;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') { type = 'request_too_large'; message = `request body is larger than ${app.initialConfig.bodyLimit} bytes`; }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // the rest of the body is not read: close the connection instead of draining it
+      type = 'request_too_large'; message = bodyTooLargeMessage(app.initialConfig.bodyLimit ?? ANTHROPIC_BODY_LIMIT_BYTES); reply.header('connection', 'close');
+    }
     else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = `unsupported content-type "${request.headers['content-type'] ?? ''}": send application/json`;
     else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'the request body is empty: send a JSON object';
     // the message is not logged below 500: a JSON parse error quotes a piece of the body

@@ -30,5 +30,29 @@ export const STATUS_FOR_TYPE: Record<AnthropicErrorType, number> = {
 /** The message for a body that arrived as text (no JSON content type), or undefined when the body is parsed JSON. */
 export function textBodyProblem(body: unknown, contentType: string | undefined): string | undefined {
   if (typeof body !== 'string') return undefined;
+  // a JSON string ("s") sent as JSON: the validator says the body must be an object
+  if (contentType !== undefined && /^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) return undefined;
   return `the request body was sent as ${contentType ? `"${contentType}"` : 'no content-type'}: send a JSON object with content-type: application/json`;
+}
+
+/** Which error shape a route answers in: Anthropic's, OpenAI's (`/v1/responses`, `/v1/chat/...`), or management's (`/v0/...`, `/panel`). */
+export type ErrorShape = 'anthropic' | 'openai' | 'management';
+
+export function errorShapeFor(url: string): ErrorShape {
+  const path = url.split('?')[0].toLowerCase();
+  if (path.startsWith('/v0/') || path === '/v0' || path.startsWith('/panel')) return 'management';
+  if (path.startsWith('/v1/responses') || path.startsWith('/v1/chat/')) return 'openai';
+  return 'anthropic';
+}
+
+/**
+ * An error body in the shape of the route asked for, for the checks that run before any route (Host, CORS,
+ * body size and timeouts): `code` is the management/OpenAI code, `type` the Anthropic error type.
+ */
+export function routeErrorBody(url: string, type: AnthropicErrorType, code: string, message: string, requestId?: string): object {
+  switch (errorShapeFor(url)) {
+    case 'management': return { error: code, message };
+    case 'openai': return { error: { message, type, code } };
+    default: return errorBody(type, message, requestId);
+  }
 }

@@ -4,6 +4,21 @@
 import { z } from 'zod';
 import type { CountTokensRequest, MessagesRequest } from './anthropic-request.ts';
 import { SERVER_BLOCK_TYPES } from './anthropic-request.ts';
+import { MAX_JSON_NESTING, tooDeepPath } from './json-depth.ts';
+
+/** Longest model name accepted (Anthropic's and OpenAI's are under 64 characters). */
+export const MAX_MODEL_NAME = 256;
+// control, format, surrogate, private-use and unassigned characters, and line/paragraph separators
+const NON_PRINTABLE = /[\p{C}\u2028\u2029]/u;
+
+const modelName = z.string().min(1).check((ctx) => {
+  const v = ctx.value;
+  if (v.length > MAX_MODEL_NAME) {
+    ctx.issues.push({ code: 'custom', input: '', message: `is ${v.length} characters long; a model name has at most ${MAX_MODEL_NAME} (e.g. claude-sonnet-4-5 or gpt-5-codex)` });
+  } else if (NON_PRINTABLE.test(v)) {
+    ctx.issues.push({ code: 'custom', input: '', message: 'contains control or non-printable characters; send a model name such as claude-sonnet-4-5 or gpt-5-codex' });
+  }
+});
 
 const cacheControl = z.looseObject({ type: z.string() }).nullish();
 
@@ -92,7 +107,7 @@ const thinking = z.discriminatedUnion('type', [
 ]);
 
 const common = {
-  model: z.string().min(1),
+  model: modelName,
   messages: z.array(message),
   system,
   tools: z.array(tool).nullish(),
@@ -102,11 +117,11 @@ const common = {
 
 const messagesRequest = z.looseObject({
   ...common,
-  max_tokens: z.number().nullish(),
+  max_tokens: z.number().int().min(1).nullish(),
   stream: z.boolean().nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
-  top_k: z.number().nullish(),
+  temperature: z.number().min(0).max(1).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_k: z.number().int().min(0).nullish(),
   stop_sequences: z.array(z.string()).nullish(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
   output_config: z.looseObject({ effort: z.string().nullish(), format: z.looseObject({ type: z.string() }).nullish() }).nullish(),
@@ -147,6 +162,18 @@ function pathText(path: Path): string {
   return path.length === 0 ? '(body)' : path.map(String).join('.');
 }
 
+/** A client's value quoted in a message, cut short: error messages never echo a huge value back. */
+function quoted(value: unknown): string {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 80 ? `${s.slice(0, 80)}… (${s.length} characters)` : s;
+}
+
+/** A path quoted in a message: its first segments, each cut short. */
+function shortPath(path: Path): string {
+  const shown = path.slice(0, 12).map((k) => (String(k).length > 40 ? `${String(k).slice(0, 40)}…` : String(k)));
+  return path.length > 12 ? `${shown.join('.')}.… (${path.length} levels)` : shown.join('.');
+}
+
 /** Which kind of thing a discriminator sits in, named by the nearest non-index key of its path. */
 function discriminatorKind(path: Path): string {
   for (let i = path.length - 1; i >= 0; i--) {
@@ -184,21 +211,30 @@ function issueMessage(issue: Issue, path: Path, body: unknown): string {
     const value = valueAt(body, path);
     const kind = discriminatorKind(path);
     if (value === undefined) return `${at}: missing, expected a ${kind}`;
-    return `${at}: unknown ${kind} ${JSON.stringify(value)}`;
+    return `${at}: unknown ${kind} ${quoted(value)}`;
   }
   const value = valueAt(body, path);
   switch (issue.code) {
     case 'invalid_type': {
       const expected = issue.message.startsWith('expected ') ? issue.message : `expected ${EXPECTED_NAME[issue.expected] ?? issue.expected}`;
+      // JSON numbers beyond double range (1e400) parse as Infinity
+      if (typeof value === 'number' && !Number.isFinite(value)) return `${at}: the number is too large (beyond ±1.8e308); send a finite number`;
       return value === undefined ? `${at}: required, ${expected}` : `${at}: ${expected}, received ${describe(value)}`;
     }
     case 'too_small':
       if (issue.origin === 'string') return `${at}: expected a non-empty string`;
+      if (issue.origin === 'number') return `${at}: expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, received ${quoted(value)}`;
+      return `${at}: ${issue.message}`;
+    case 'too_big':
+      if (issue.origin === 'number') return `${at}: expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}, received ${quoted(value)}`;
       return `${at}: ${issue.message}`;
     case 'invalid_value':
+      if (value === undefined) {
+        return `${at}: required, expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      }
       return issue.values.length === 1
-        ? `${at}: expected ${JSON.stringify(issue.values[0])}, received ${JSON.stringify(value)}`
-        : `${at}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, received ${JSON.stringify(value)}`;
+        ? `${at}: expected ${JSON.stringify(issue.values[0])}, received ${quoted(value)}`
+        : `${at}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, received ${quoted(value)}`;
     default:
       return `${at}: ${issue.message}`;
   }
@@ -223,7 +259,11 @@ export type Validation<T> = { ok: true; value: T } | { ok: false; message: strin
 
 function validate<T>(schema: z.ZodType, body: unknown): Validation<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, message: `request body: expected a JSON object, received ${describe(body)}` };
+    return { ok: false, message: `the request body must be a JSON object (such as {"model": ..., "messages": [...]}), received a JSON ${describe(body)}` };
+  }
+  const deep = tooDeepPath(body);
+  if (deep) {
+    return { ok: false, message: `${shortPath(deep)}: nested more than ${MAX_JSON_NESTING} levels deep (arrays and objects inside each other); send flatter JSON` };
   }
   const result = schema.safeParse(body);
   // the schemas only check (no defaults, no transforms), so the body itself is the valid value: zod's copy of

@@ -62,8 +62,8 @@ describe('validateMessagesRequest: accepted', () => {
 
 describe('validateMessagesRequest: rejected with a path and what is expected', () => {
   const cases: Array<[string, unknown, string]> = [
-    ['not an object', [], 'request body: expected a JSON object, received array'],
-    ['null body', null, 'request body: expected a JSON object, received null'],
+    ['not an object', [], 'the request body must be a JSON object (such as {"model": ..., "messages": [...]}), received a JSON array'],
+    ['null body', null, 'the request body must be a JSON object (such as {"model": ..., "messages": [...]}), received a JSON null'],
     ['missing model', { messages: [] }, 'model: required, expected string'],
     ['empty model', { model: '', messages: [] }, 'model: expected a non-empty string'],
     ['missing messages', { model: 'm' }, 'messages: required, expected array'],
@@ -83,6 +83,13 @@ describe('validateMessagesRequest: rejected with a path and what is expected', (
     ['message without content', { model: 'm', messages: [{ role: 'user' }] }, 'messages.0.content: required, expected string or array'],
     ['input_schema not an object', { ...ok, tools: [{ name: 'T', input_schema: 'x' }] }, 'tools.0.input_schema: expected object, received string'],
     ['max_tokens not a number', { ...ok, max_tokens: '100' }, 'max_tokens: expected number, received string'],
+    ['max_tokens beyond double range (1e400 parses as Infinity)', { ...ok, max_tokens: Infinity }, 'max_tokens: the number is too large (beyond ±1.8e308); send a finite number'],
+    ['max_tokens 0', { ...ok, max_tokens: 0 }, 'max_tokens: expected a number >= 1, received 0'],
+    ['temperature above 1', { ...ok, temperature: 1.5 }, 'temperature: expected a number <= 1, received 1.5'],
+    ['model name too long (not echoed)', { ...ok, model: 'm'.repeat(257) }, 'model: is 257 characters long; a model name has at most 256 (e.g. claude-sonnet-4-5 or gpt-5-codex)'],
+    ['model name with a control character', { ...ok, model: 'gpt-5\u0000' }, 'model: contains control or non-printable characters; send a model name such as claude-sonnet-4-5 or gpt-5-codex'],
+    ['model name with a line separator', { ...ok, model: 'gpt-5\u2028x' }, 'model: contains control or non-printable characters; send a model name such as claude-sonnet-4-5 or gpt-5-codex'],
+    ['unknown block type: a huge value is quoted short', withContent([{ type: 'x'.repeat(1000) }]), `messages.0.content.0.type: unknown content block type "${'x'.repeat(79)}… (1002 characters)`],
   ];
   for (const [name, body, message] of cases) {
     it(name, () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { validateCountTokensRequest } from '../../wire/anthropic-validate.ts';
 import { errorBody, textBodyProblem } from '../errors.ts';
+import { capForLog } from '../../observability/logger.ts';
 
 export function countTokensRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.post('/v1/messages/count_tokens', async (request, reply) => {
@@ -15,7 +16,7 @@ export function countTokensRoutes(app: FastifyInstance, runtime: Runtime): void 
     }
     const inputTokens = runtime.tokenCounter.count(v.value);
     runtime.metrics.requests.inc({ route: '/v1/messages/count_tokens', model: v.value.model, status: '200' });
-    runtime.logger.debug({ reqId: request.id, route: '/v1/messages/count_tokens', modelAsked: v.value.model, inputTokens, totalMs: Math.round(performance.now() - started) }, 'count_tokens');
+    runtime.logger.debug({ reqId: request.id, route: '/v1/messages/count_tokens', modelAsked: capForLog(v.value.model), inputTokens, totalMs: Math.round(performance.now() - started) }, 'count_tokens');
     return { input_tokens: inputTokens };
   });
 }

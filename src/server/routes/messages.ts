@@ -9,6 +9,7 @@ import { emitRecord, relay, type RelayContext, type RelayOutcome } from '../../r
 import { messagesProtocol } from '../../relay/messages-protocol.ts';
 import { clientIdentityOf } from '../client-identity.ts';
 import { errorBody, textBodyProblem, type ClientError } from '../errors.ts';
+import { capForLog } from '../../observability/logger.ts';
 
 interface Finished extends Partial<RelayOutcome> {
   status: number;
@@ -89,9 +90,9 @@ function finish(runtime: Runtime, request: FastifyRequest, o: Finished, started:
   runtime.logger.info({
     reqId: request.id,
     route: '/v1/messages',
-    modelAsked,
-    modelUsed,
-    via,
+    modelAsked: capForLog(modelAsked),
+    modelUsed: capForLog(modelUsed),
+    via: capForLog(via),
     provider: c?.provider,
     stream,
     status: o.status,
