@@ -50,7 +50,7 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   const snapshot = loaded.snapshot;
   const logger = opts.logger ?? createLogger({ level: snapshot.logLevel });
   const runtime = new Runtime(snapshot, logger);
-  const controller = new ConfigController(runtime, opts);
+  const controller = new ConfigController(runtime, opts, loaded.fileText);
   const app = await buildApp(runtime, { controller });
   const host = opts.host ?? snapshot.host;
   const port = opts.port ?? snapshot.port;

@@ -32,6 +32,8 @@ export interface LoadOptions {
    * false only hashes it for the snapshot (`check` never writes).
    */
   persistSecretHash?: boolean;
+  /** config.yaml's text, already read or just written (a management write): used instead of reading `path` */
+  text?: string;
 }
 
 export interface LoadResult {
@@ -77,7 +79,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
   let blockRaw: unknown;
   if (path) {
     const hashed = opts.persistSecretHash !== false ? await tryHashInFile(path, warnings) : false;
-    text = await readIfExists(path);
+    text = opts.text !== undefined && !hashed ? opts.text : await readIfExists(path);
     if (text === null) {
       errors.push({ path, message: 'config file not found', fix: 'create it (copy config.example.yaml), or point --config / PACKYBRIDGE_CONFIG at an existing file' });
       return { snapshot: null, errors, warnings, notes, fileText: null };
