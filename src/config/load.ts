@@ -12,6 +12,7 @@ import { isBcryptHash, memoryHash } from './secret-key.ts';
 import { hashPlaintextSecretKey } from './store.ts';
 import { packycodeSummary } from './present.ts';
 import { readIfExists } from './read-if-exists.ts';
+import { secretFileWarnings } from './file-modes.ts';
 
 export { maskSecret, packycodeToYamlShape, snapshotToYamlShape } from './present.ts';
 export { validatePackycodeBlock } from './packycode.ts';
@@ -123,6 +124,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
   const packycode: PackycodeConfig = check.value ? { ...check.value, enabled: enabled && usable } : disabledPackycode();
   if (opts.forcePackycode) notes.push('packycode: turned on for this run (--packycode)');
   notes.push(packycodeSummary(packycode));
+
+  // files holding secrets readable by others: config.yaml, and auth.json when the key is read from it
+  warnings.push(...await secretFileWarnings({ configPath: path, configText: text, keyFile: res.source === 'codex-cli' ? res.keyFile : undefined }));
 
   const snapshot: ConfigSnapshot = deepFreeze({
     path,

@@ -20,9 +20,13 @@ const MAX_VERIFIED = 8;
 export const MAX_PENDING_VERIFICATIONS = 16;
 const BUSY_RETRY_S = 2;
 
-/** Who a lockout applies to: every loopback address is the same client (127.0.0.2 is no other machine). */
+/**
+ * Who a lockout applies to: every loopback address is the same client (127.0.0.2 is no other machine), and
+ * an IPv4 address is the same client whether or not it arrives IPv4-mapped (::ffff:10.1.2.3).
+ */
 export function lockoutClient(ip: string): string {
-  return isLoopback(ip) ? 'loopback' : ip;
+  if (isLoopback(ip)) return 'loopback';
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip) ? ip.slice(7) : ip;
 }
 
 interface Failures { count: number; first: number; lockedUntil: number }

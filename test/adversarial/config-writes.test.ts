@@ -3,7 +3,7 @@
 // remote-management, and never undo an editor's save: it merges onto the new file or answers 409.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -172,5 +172,24 @@ describe('editor saves racing concurrent PATCHes', () => {
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.ok(gw.runtime.snapshot.apiKeys.includes(`editor-save-${SAVES - 1}`));
     assert.notEqual(gw.runtime.snapshot.remoteManagement.secretKey, '');
+  });
+});
+
+describe('file modes', { skip: process.platform === 'win32' }, () => {
+  test('start-up names a readable config.yaml holding keys, with chmod 600, in the banner and the log', async () => {
+    const gw = await startTestGateway(packycodeYaml(mock.url, management), { mode: 0o644 });
+    try {
+      const banner = gw.banner.join('');
+      assert.ok(banner.includes(`warning: ${gw.configPath}: holds api-keys, remote-management.secret-key, packycode.credentials.openai-api-key and is readable by every user of this machine (mode 0644); chmod 600 ${gw.configPath}`), banner);
+      assert.ok(gw.logLines.some((l) => l.includes(`chmod 600 ${gw.configPath}`) && l.includes('"level":40')), 'logged as a warning');
+
+      // a management write storing the upstream key leaves the file owner-only, with its owner
+      const r = await send(gw, 'PATCH', { credentials: { 'openai-api-key': 'sk-stored-by-management-0001' } });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(statSync(gw.configPath).mode & 0o777, 0o600);
+      assert.equal(statSync(gw.configPath).uid, process.getuid!());
+    } finally {
+      await gw.stop();
+    }
   });
 });

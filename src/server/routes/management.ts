@@ -24,7 +24,9 @@ export function managementRoutes(app: FastifyInstance, runtime: Runtime, control
   const guard = managementGuard(runtime);
 
   app.register(async (m) => {
-    // Any content type is read as JSON (curl -d sends form encoding by default).
+    // Any content type (or none) is read as JSON (curl -d sends form encoding by default); fastify's own
+    // text/plain parser would hand the route a string instead.
+    m.removeContentTypeParser('text/plain');
     m.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
