@@ -50,7 +50,7 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   const snapshot = loaded.snapshot;
   const logger = opts.logger ?? createLogger({ level: snapshot.logLevel });
   const runtime = new Runtime(snapshot, logger);
-  const controller = new ConfigController(runtime, opts);
+  const controller = new ConfigController(runtime, opts, loaded.fileText);
   const app = await buildApp(runtime, { controller });
   const host = opts.host ?? snapshot.host;
   const port = opts.port ?? snapshot.port;
@@ -67,6 +67,8 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
 
   for (const w of loaded.warnings) say(`packybridge: warning: ${w.path}: ${w.message}; ${w.fix}`);
+  // secrets readable by other users: in the log too, where an operator's monitoring looks
+  for (const w of loaded.warnings) if (w.fix.startsWith('chmod ')) logger.warn({ path: w.path, fix: w.fix }, `${w.path} ${w.message}; ${w.fix}`);
   for (const n of loaded.notes) say(`packybridge: ${n}`);
   say(`packybridge ${url}  (effective-source: ${snapshot.effectiveSource})`);
   if (runtime.packycodeUsable()) {

@@ -23,6 +23,8 @@ export interface CodexCliResult {
   pathMap: Record<string, string>;
   /** the env_key variable that supplied the key, when it did */
   keyEnvVar?: string;
+  /** auth.json, when the key was read from it */
+  keyFile?: string;
 }
 
 const BUILT_IN = new Set(['openai', 'oss', 'ollama', 'lmstudio']);
@@ -165,6 +167,7 @@ export async function readCodexCli(codexHome: string, env: NodeJS.ProcessEnv, ho
     const key = isTable(parsed) ? str(parsed.OPENAI_API_KEY) : undefined;
     if (key) {
       block.credentials = { 'openai-api-key': escapeReferences(key) };
+      r.keyFile = authPath;
       origin(keyPath, `${authShown} OPENAI_API_KEY`);
     } else if (auth === null) {
       r.problems.push(problem(`${authShown} OPENAI_API_KEY`, `is missing: there is no ${authShown} (${p}.requires_openai_auth = true)`, 'run `printenv PACKYCODE_API_KEY | codex login --with-api-key`, or give the provider env_key'));

@@ -12,6 +12,7 @@ import { isBcryptHash, memoryHash } from './secret-key.ts';
 import { hashPlaintextSecretKey } from './store.ts';
 import { packycodeSummary } from './present.ts';
 import { readIfExists } from './read-if-exists.ts';
+import { secretFileWarnings } from './file-modes.ts';
 
 export { maskSecret, packycodeToYamlShape, snapshotToYamlShape } from './present.ts';
 export { validatePackycodeBlock } from './packycode.ts';
@@ -32,6 +33,8 @@ export interface LoadOptions {
    * false only hashes it for the snapshot (`check` never writes).
    */
   persistSecretHash?: boolean;
+  /** config.yaml's text, already read or just written (a management write): used instead of reading `path` */
+  text?: string;
 }
 
 export interface LoadResult {
@@ -77,7 +80,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
   let blockRaw: unknown;
   if (path) {
     const hashed = opts.persistSecretHash !== false ? await tryHashInFile(path, warnings) : false;
-    text = await readIfExists(path);
+    text = opts.text !== undefined && !hashed ? opts.text : await readIfExists(path);
     if (text === null) {
       errors.push({ path, message: 'config file not found', fix: 'create it (copy config.example.yaml), or point --config / PACKYBRIDGE_CONFIG at an existing file' });
       return { snapshot: null, errors, warnings, notes, fileText: null };
@@ -121,6 +124,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
   const packycode: PackycodeConfig = check.value ? { ...check.value, enabled: enabled && usable } : disabledPackycode();
   if (opts.forcePackycode) notes.push('packycode: turned on for this run (--packycode)');
   notes.push(packycodeSummary(packycode));
+
+  // files holding secrets readable by others: config.yaml, and auth.json when the key is read from it
+  warnings.push(...await secretFileWarnings({ configPath: path, configText: text, keyFile: res.source === 'codex-cli' ? res.keyFile : undefined }));
 
   const snapshot: ConfigSnapshot = deepFreeze({
     path,

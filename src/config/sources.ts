@@ -94,6 +94,8 @@ export interface PackycodeResolution {
   check: BlockCheck;
   extraProblems: ConfigProblem[]; // source-level problems (bad PACKYCODE_ENABLED, Codex key not found)
   notes: string[];
+  /** the file the Packycode key was read from, when it holds the key itself (the Codex CLI's auth.json) */
+  keyFile?: string;
 }
 
 /** Picks the winning source and checks its block. */
@@ -128,6 +130,7 @@ export async function resolvePackycode(
       check,
       extraProblems: codex.problems,
       notes: [`effective source: codex-cli (${codex.configFile}, provider ${codex.providerId})`, ...codex.notes],
+      keyFile: codex.keyFile,
     };
   }
   const check: BlockCheck = { value: null, enabled: false, invalid: [], missing: [notConfiguredProblem(codex.configFile)], unknown: [] };

@@ -1,9 +1,11 @@
 // ConfigStore: changes to config.yaml that keep comments, key order and unrelated keys; validated before
-// writing; written atomically; one writer at a time per file (a promise chain shared by every store).
+// writing; written atomically and only over the version read (an editor's save meanwhile is never undone:
+// FileChangedError instead); one writer at a time per file (a promise chain shared by every store).
 import { resolve } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap } from 'yaml';
 import type { ConfigProblem } from './types.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { FileChangedError, replaceFileIfUnchanged } from './atomic-write.ts';
+import { readVersioned, sameVersion, type FileVersion } from './file-version.ts';
 import { renderDocument } from './yaml-layout.ts';
 import { validateConfigText } from './file-config.ts';
 import { formatProblem } from './problems.ts';
@@ -99,6 +101,17 @@ function withoutNulls(v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined).map(([k, x]) => [k, withoutNulls(x)]));
 }
 
+export interface ChangeResult {
+  written: boolean;
+  existed: boolean;
+  /** the file's version after the change */
+  version: FileVersion | null;
+  /** the version the change was applied to */
+  before: FileVersion | null;
+  /** the file's text after the change */
+  text: string | null;
+}
+
 export interface ConfigStoreOptions {
   /** environment used to validate ${VAR} references before writing (default process.env) */
   env?: NodeJS.ProcessEnv;
@@ -121,10 +134,18 @@ export class ConfigStore {
     return this.change(mutate, true).then(() => undefined);
   }
 
-  /** Like update; `validate: false` is for changes that must not depend on the rest of the file. */
-  change(mutate: (doc: Document) => void, validate: boolean): Promise<{ written: boolean; existed: boolean }> {
+  /**
+   * Like update; `validate: false` is for changes that must not depend on the rest of the file.
+   * `expect`: the version the caller based the change on (null: no file); a different file rejects with
+   * FileChangedError before anything is written. Without it the change applies to the file as read here.
+   * Either way the write lands only over the version read here (FileChangedError otherwise).
+   */
+  change(mutate: (doc: Document) => void, validate: boolean, opts: { expect?: FileVersion | null } = {}): Promise<ChangeResult> {
     return serialise(this.path, async () => {
-      const text = await readIfExists(this.path);
+      const { text, version } = await readVersioned(this.path);
+      if (opts.expect !== undefined && !sameVersion(version, opts.expect)) {
+        throw new FileChangedError(this.path, version === null ? 'gone' : opts.expect === null ? 'appeared' : 'changed');
+      }
       const doc = openDocument(text);
       mutate(doc);
       const next = renderDocument(text, doc);
@@ -132,9 +153,9 @@ export class ConfigStore {
         const v = validateConfigText(next, this.env);
         if (v.errors.length > 0) throw new ConfigValidationError(v.errors);
       }
-      if (next === text) return { written: false, existed: true };
-      await writeFileAtomic(this.path, next);
-      return { written: true, existed: text !== null };
+      if (next === text) return { written: false, existed: true, version, before: version, text };
+      const written = await replaceFileIfUnchanged(this.path, next, version);
+      return { written: true, existed: text !== null, version: written, before: version, text: next };
     });
   }
 
@@ -143,7 +164,7 @@ export class ConfigStore {
    * merge: deep merge into the existing block (lists replaced whole, null removes a key).
    * A masked key (sk-…abcd) is never written: the stored key is kept.
    */
-  async setPackycode(block: Record<string, unknown>, mode: 'replace' | 'merge'): Promise<{ created: boolean }> {
+  async setPackycode(block: Record<string, unknown>, mode: 'replace' | 'merge', opts: { expect?: FileVersion | null } = {}): Promise<{ created: boolean } & ChangeResult> {
     const input = structuredClone(block);
     const creds = input.credentials;
     if (isPlainObject(creds) && typeof creds['openai-api-key'] === 'string' && looksMasked(creds['openai-api-key'])) {
@@ -151,7 +172,7 @@ export class ConfigStore {
       if (Object.keys(creds).length === 0) delete input.credentials;
     }
     let created = false;
-    await this.change((doc) => {
+    const r = await this.change((doc) => {
       const cur = doc.get('packycode', true);
       if (!isMap(cur)) {
         created = true;
@@ -159,8 +180,8 @@ export class ConfigStore {
       } else {
         syncMap(doc, cur, input, mode === 'replace');
       }
-    }, true);
-    return { created };
+    }, true, opts);
+    return { created, ...r };
   }
 }
 
@@ -178,12 +199,18 @@ export async function hashPlaintextSecretKey(path: string): Promise<boolean> {
   if (typeof plain !== 'string' || plain === '' || isBcryptHash(plain) || hasReference(plain) || /^\$2[aby]\$/.test(plain)) return false;
   const hash = await hashSecret(plain);
   let did = false;
-  await store.change((doc) => {
-    // Re-checked inside the queue: another writer may have changed the key meanwhile.
-    if (doc.getIn(['remote-management', 'secret-key']) === plain) {
-      doc.setIn(['remote-management', 'secret-key'], hash);
-      did = true;
-    }
-  }, false);
+  try {
+    await store.change((doc) => {
+      // Re-checked inside the queue: another writer may have changed the key meanwhile.
+      if (doc.getIn(['remote-management', 'secret-key']) === plain) {
+        doc.setIn(['remote-management', 'secret-key'], hash);
+        did = true;
+      }
+    }, false);
+  } catch (e) {
+    // saved by someone else meanwhile: the next load hashes the key in the new file
+    if (e instanceof FileChangedError) return false;
+    throw e;
+  }
   return did;
 }

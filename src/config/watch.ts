@@ -33,12 +33,13 @@ async function readOrNull(path: string): Promise<string | null> {
 export function watchConfig(
   path: string,
   onEvent: (e: WatchEvent) => void,
-  opts?: { debounceMs?: number; load: () => Promise<LoadResult> },
+  // load: given the text read after the debounce (null: no file), so what is compared is what is loaded
+  opts?: { debounceMs?: number; load: (text: string | null) => Promise<LoadResult> },
 ): ConfigWatcher {
   const file = resolve(path);
   const name = basename(file);
   const debounceMs = opts?.debounceMs ?? 100;
-  const load = opts?.load ?? (() => loadConfig({ path: file }));
+  const load = opts?.load ?? ((text: string | null) => loadConfig({ path: file, text: text ?? undefined }));
   let last = readSyncOrNull(file);
   let timer: NodeJS.Timeout | null = null;
   let running = false;
@@ -65,7 +66,7 @@ export function watchConfig(
       if (content === last || closed) return;
       let result: LoadResult;
       try {
-        result = await load();
+        result = await load(content);
       } catch (e) {
         result = { snapshot: null, errors: [{ path: file, message: `could not be loaded (${(e as Error).message})`, fix: 'check the file and its permissions' }], warnings: [], notes: [] };
       }

@@ -248,12 +248,56 @@ describe('atomic writes', () => {
     assert.equal(await readFile(tmp, 'utf8'), ORIGINAL.slice(0, 120));
   });
 
-  test('the file mode is kept', async () => {
-    const p = await file(ORIGINAL);
+  test('the file ends owner-only (it holds keys): a looser mode is tightened, a stricter one kept', async () => {
     const { chmod } = await import('node:fs/promises');
-    await chmod(p, 0o640);
-    await new ConfigStore(p).setPackycode({ enabled: true }, 'merge');
-    assert.equal((await stat(p)).mode & 0o777, 0o640);
+    for (const [before, after] of [[0o644, 0o600], [0o640, 0o600], [0o666, 0o600], [0o600, 0o600], [0o400, 0o400]]) {
+      const p = await file(ORIGINAL);
+      await chmod(p, before);
+      await new ConfigStore(p).setPackycode({ enabled: true }, 'merge');
+      assert.equal((await stat(p)).mode & 0o777, after, `0${before.toString(8)} -> 0${after.toString(8)}`);
+    }
+    const created = join(dir, `new-${++n}.yaml`);
+    await new ConfigStore(created).setPackycode({ enabled: false }, 'merge');
+    assert.equal((await stat(created)).mode & 0o777, 0o600, 'a new file is 0600');
+  });
+
+  test('a write over a file changed since it was read is refused, and the other change stays', async () => {
+    const { readVersioned } = await import('../../src/config/file-version.ts');
+    const { FileChangedError } = await import('../../src/config/atomic-write.ts');
+    const p = await file(ORIGINAL);
+    const read = await readVersioned(p);
+    const edited = ORIGINAL.replace('port: 8317', 'port: 8318');
+    await writeFile(p, edited);
+    await assert.rejects(new ConfigStore(p).setPackycode({ enabled: true }, 'merge', { expect: read.version }), FileChangedError);
+    assert.equal(await readFile(p, 'utf8'), edited);
+    // gone: refused, and no file holding only the change is created
+    await rm(p);
+    await assert.rejects(new ConfigStore(p).setPackycode({ enabled: true }, 'merge', { expect: read.version }), (e: any) => e instanceof FileChangedError && e.change === 'gone');
+    await assert.rejects(readFile(p, 'utf8'), { code: 'ENOENT' });
+    const { basename } = await import('node:path');
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith(`.${basename(p)}.`)), [], 'no temp file left');
+  });
+
+  test('replaceFileIfUnchanged: a save landing between read and write is put back, not overwritten', async () => {
+    const { readVersioned } = await import('../../src/config/file-version.ts');
+    const { replaceFileIfUnchanged, FileChangedError } = await import('../../src/config/atomic-write.ts');
+    const p = await file('a: 1\n');
+    const read = await readVersioned(p);
+    // an editor's rename-save: a new inode with new content
+    const tmp = `${p}.editor`;
+    await writeFile(tmp, 'a: 2\n');
+    const { rename } = await import('node:fs/promises');
+    await rename(tmp, p);
+    await assert.rejects(replaceFileIfUnchanged(p, 'a: 3\n', read.version), (e: any) => e instanceof FileChangedError && e.change === 'changed');
+    assert.equal(await readFile(p, 'utf8'), 'a: 2\n');
+    // unchanged: written
+    const now = await readVersioned(p);
+    const v = await replaceFileIfUnchanged(p, 'a: 4\n', now.version);
+    assert.equal(await readFile(p, 'utf8'), 'a: 4\n');
+    assert.deepEqual(v, (await readVersioned(p)).version);
+    // expected absent, but a file is there: refused
+    await assert.rejects(replaceFileIfUnchanged(p, 'a: 5\n', null), (e: any) => e instanceof FileChangedError && e.change === 'appeared');
+    assert.equal(await readFile(p, 'utf8'), 'a: 4\n');
   });
 });
 

@@ -260,6 +260,24 @@ describe('PATCH and PUT /v0/management/packycode', () => {
     text = file();
   });
 
+  test('a body sent as text/plain, or with no content type, is read as JSON too', async () => {
+    const plain = await fetch(gw.url + '/v0/management/packycode', {
+      method: 'PATCH', headers: { ...AUTH, 'content-type': 'text/plain' }, body: '{"privacy": {"disable-response-storage": true}}',
+    });
+    assert.equal(plain.status, 200, await plain.clone().text());
+    assert.equal(parse(file()).packycode.privacy['disable-response-storage'], true);
+    // a byte body: fetch sends no content-type at all
+    const none = await fetch(gw.url + '/v0/management/packycode', {
+      method: 'PATCH', headers: AUTH, body: new TextEncoder().encode('{"privacy": {"disable-response-storage": false}}'),
+    });
+    assert.equal(none.status, 200, await none.clone().text());
+    assert.equal(parse(file()).packycode.privacy['disable-response-storage'], false);
+    const bad = await fetch(gw.url + '/v0/management/packycode', { method: 'PATCH', headers: { ...AUTH, 'content-type': 'text/plain' }, body: 'enabled=false' });
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error, 'bad_json');
+    text = file();
+  });
+
   test('PUT replaces the block: keys left out go, the comments of kept keys stay; a masked key sent back keeps the key', async () => {
     const current = (await call(gw.url, 'GET', '/v0/management/packycode')).body;
     delete current['effective-source'];

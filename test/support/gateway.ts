@@ -1,5 +1,5 @@
 // Starts a real packybridge on 127.0.0.1 (ephemeral port) with a config.yaml in a temporary folder.
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -20,12 +20,13 @@ export function memoryLogger(lines: string[]) {
   return pino({ level: 'debug', redact: { paths: ['headers.authorization', 'headers["x-api-key"]'], censor: '[masked]' } }, dest);
 }
 
-export async function startTestGateway(yaml: string, opts: { env?: NodeJS.ProcessEnv; watch?: boolean; forcePackycode?: boolean } = {}): Promise<TestGateway> {
+export async function startTestGateway(yaml: string, opts: { env?: NodeJS.ProcessEnv; watch?: boolean; forcePackycode?: boolean; mode?: number } = {}): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'packybridge-test-'));
   const codexHome = join(dir, 'codex-home');
   mkdirSync(codexHome);
   const configPath = join(dir, 'config.yaml');
   writeFileSync(configPath, yaml);
+  if (opts.mode !== undefined) chmodSync(configPath, opts.mode);
   const logLines: string[] = [];
   const banner: string[] = [];
   const out = new Writable({ write(chunk, _enc, cb) { banner.push(String(chunk)); cb(); } });

@@ -25,7 +25,9 @@ export function managementRoutes(app: FastifyInstance, runtime: Runtime, control
   const guard = managementGuard(runtime);
 
   app.register(async (m) => {
-    // Any content type is read as JSON (curl -d sends form encoding by default).
+    // Any content type (or none) is read as JSON (curl -d sends form encoding by default); fastify's own
+    // text/plain parser would hand the route a string instead.
+    m.removeContentTypeParser('text/plain');
     m.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
@@ -62,6 +64,10 @@ export function managementRoutes(app: FastifyInstance, runtime: Runtime, control
       if (request.body === undefined) return badJson(reply, 'the body is empty');
       const r = await controller.writePackycode(request.body, mode, { ip: request.ip });
       if (!r.ok && r.kind === 'invalid') return reply.code(422).send({ error: 'invalid_packycode', details: details(r.problems) });
+      if (!r.ok && r.kind === 'conflict') {
+        runtime.logger.warn({ path: controller.path }, `management write refused: ${r.message}`);
+        return reply.code(409).send({ error: 'config_changed', message: r.message });
+      }
       if (!r.ok) {
         runtime.logger.error({ path: controller.path }, `management write failed: ${r.message}`);
         return reply.code(500).send({ error: 'write_failed', message: r.message });
