@@ -9,6 +9,7 @@ import type { ResponsesRequest } from '../wire/responses-request.ts';
 import { toResponsesRequest } from '../translate/request-to-responses.ts';
 import { StreamTranslator } from '../translate/stream-to-anthropic.ts';
 import { MessageAggregator } from '../translate/response-to-message.ts';
+import { thinkingBlocks, thinkingSummaries } from '../translate/thinking-display.ts';
 import { openResponsesStream, UpstreamError } from '../upstream/responses-client.ts';
 import type { Route } from '../routing/router.ts';
 import type { ConfigSnapshot } from '../config/types.ts';
@@ -101,7 +102,8 @@ export function relayMessages(
   const translator = new StreamTranslator({
     model: req.model,
     originalToolName: (n: string) => toolNames.toOriginal(n),
-    emitThinking: req.thinking?.type !== 'disabled',
+    emitThinking: thinkingBlocks(req.thinking),
+    thinkingText: thinkingSummaries(req.thinking),
   });
   const call: UpstreamCall = { body, clientModel: req.model, stream: req.stream === true, translator, started };
   return relayTranslated(runtime, snapshot, call, route, reply, requestId);

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { validateMessagesRequest } from '../../wire/anthropic-validate.ts';
+import { webSearchProblem } from '../../translate/web-search.ts';
 import { isRefusal, resolveRoute } from '../../routing/router.ts';
 import { relayMessages, relayToFallbacksOnly, type RelayOutcome } from '../messages-relay.ts';
 import { errorBody, textBodyProblem } from '../errors.ts';
@@ -14,7 +15,10 @@ export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
     const snapshot = runtime.snapshot; // this request keeps the configuration it started with
     runtime.counters.requests++;
     const textBody = textBodyProblem(request.body, request.headers['content-type']);
-    const v = textBody === undefined ? validateMessagesRequest(request.body) : { ok: false as const, message: textBody };
+    const validated = textBody === undefined ? validateMessagesRequest(request.body) : { ok: false as const, message: textBody };
+    // a request the upstream cannot honour as asked (web search blocked_domains) is refused, not quietly changed
+    const unservable = validated.ok ? webSearchProblem(validated.value.tools) : undefined;
+    const v = unservable === undefined ? validated : { ok: false as const, message: unservable };
     if (!v.ok) {
       finish(runtime, request.id, { status: 400 }, started, undefined, undefined, false);
       return reply.code(400).header('x-should-retry', 'false').send(errorBody('invalid_request_error', v.message, request.id));
