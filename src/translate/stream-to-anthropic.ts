@@ -70,12 +70,17 @@ export class StreamTranslator {
   #head = 0;
   readonly #byIndex = new Map<number, OutputSlot>();
   readonly #byId = new Map<string, OutputSlot>();
+  /** Every item in the order first seen (ignored kinds included): output position when indexes are missing. */
+  readonly #all: OutputSlot[] = [];
+  /** Ids seen on more than one item (a relay reusing ids): never used to find an item. */
+  readonly #sharedIds = new Set<string>();
   #last: OutputSlot | null = null;
   #nextSyntheticKey = -1;
 
   #toolUse = false;
   #webSearches = 0;
   #webFetches = 0;
+  readonly #serverIds = new Set<string>();
   #refusal = false;
   #usage: Usage = zeroUsage();
   #stopReason: StopReason | null = null;
@@ -198,7 +203,7 @@ export class StreamTranslator {
       case 'response.output_item.added': {
         const item = ev.item as LooseItem | undefined;
         if (!item) break;
-        const s = this.#slotForItem(ev.output_index, item);
+        const s = this.#slotForItem(ev.output_index, item, false);
         if (s === null) break;
         this.#absorbMeta(s, item);
         if (this.#queue[this.#head] === s) this.#activate(out, s);
@@ -207,7 +212,7 @@ export class StreamTranslator {
       case 'response.output_item.done': {
         const item = ev.item as LooseItem | undefined;
         if (!item) break;
-        const s = this.#slotForItem(ev.output_index, item);
+        const s = this.#slotForItem(ev.output_index, item, true);
         if (s === null) break;
         this.#absorbDone(out, s, item);
         this.#advance(out);
@@ -320,23 +325,30 @@ export class StreamTranslator {
     return s.kind === kind && !s.finished ? s : null;
   }
 
-  #slotForItem(outputIndex: number | undefined, item: LooseItem): OutputSlot | null {
+  #slotForItem(outputIndex: number | undefined, item: LooseItem, done: boolean): OutputSlot | null {
     const kind = slotKindFor(item.type, this.#emitThinking);
     let s: OutputSlot | undefined;
     if (typeof outputIndex === 'number') s = this.#byIndex.get(outputIndex);
     else if (typeof item.id === 'string') s = this.#byId.get(item.id);
+    // no output_index and an id never seen (a relay rewriting ids): the item being written, unless it is done
+    const last = this.#last;
+    if (s === undefined && typeof outputIndex !== 'number' && last !== null && last.kind === kind && !(done ? last.finished : last.itemDone)) s = last;
     if (s === undefined) {
       s = this.#create(kind, typeof outputIndex === 'number' ? outputIndex : this.#nextSyntheticKey--,
         typeof item.id === 'string' ? item.id : null);
     } else if (s.id === null && typeof item.id === 'string') {
       s.id = item.id;
+      if (this.#byId.has(item.id)) this.#sharedIds.add(item.id);
       this.#byId.set(item.id, s);
     }
+    this.#last = s;
     return s.kind === kind && kind !== 'ignored' && !s.finished ? s : null;
   }
 
   #create(kind: SlotKind, key: number, id: string | null): OutputSlot {
     const s = new OutputSlot(kind, key, id);
+    this.#all.push(s);
+    if (id !== null && this.#byId.has(id)) this.#sharedIds.add(id);
     this.#byIndex.set(key, s);
     if (id !== null) this.#byId.set(id, s);
     if (kind !== 'ignored') this.#queue.push(s);
@@ -413,16 +425,23 @@ export class StreamTranslator {
 
   /** response.output of a terminal event: fills in items the stream never (fully) delivered. */
   #absorbOutput(out: StreamEvent[], output: OutputItem[]): void {
+    const matched = new Set<OutputSlot>();
     for (let i = 0; i < output.length; i++) {
       const item = output[i] as LooseItem;
       if (!item || typeof item !== 'object') continue;
       const kind = slotKindFor(item.type, this.#emitThinking);
       if (kind === 'ignored') continue;
-      // response.output[i] is the item streamed at output_index i, whatever its id says (relays rewrite ids)
-      let s = this.#byIndex.get(i);
-      if (s !== undefined && s.kind !== kind) s = undefined;
-      if (s === undefined && typeof item.id === 'string') s = this.#byId.get(item.id);
-      if (s === undefined) s = this.#create(kind, this.#nextSyntheticKey--, typeof item.id === 'string' ? item.id : null);
+      // The streamed item this is: by its id when that id named one item only; else (a relay rewrote the ids)
+      // the i-th item seen, or the one streamed at output_index i. Each streamed item matches once.
+      const id = typeof item.id === 'string' ? item.id : null;
+      const usable = (c: OutputSlot | undefined): c is OutputSlot => c !== undefined && c.kind === kind && !matched.has(c);
+      let s: OutputSlot | undefined;
+      const byId = id !== null && !this.#sharedIds.has(id) ? this.#byId.get(id) : undefined;
+      if (usable(byId)) s = byId;
+      else if (usable(this.#all[i])) s = this.#all[i];
+      else if (usable(this.#byIndex.get(i))) s = this.#byIndex.get(i);
+      if (s === undefined) s = this.#create(kind, this.#byIndex.has(i) ? this.#nextSyntheticKey-- : i, id);
+      matched.add(s);
       if (s.kind !== kind || s.finished || s.itemDone) continue;
       this.#absorbDone(out, s, item);
     }
@@ -512,7 +531,9 @@ export class StreamTranslator {
 
   /** server_tool_use + its result block for a finished web_search_call. */
   #webSearchBlocks(out: StreamEvent[], s: OutputSlot): void {
-    const id = serverToolUseId(s.id, this.#blocks.count);
+    let id = serverToolUseId(s.id, this.#blocks.count);
+    if (this.#serverIds.has(id)) id = `${id}_${this.#blocks.count}`; // a relay gave two items one id
+    this.#serverIds.add(id);
     const pair = webSearchPair({ status: s.status, action: s.action }, id);
     this.#blocks.serverToolUse(out, id, pair.name, pair.input);
     this.#blocks.serverToolResult(out, pair.result as Exclude<typeof pair.result, { type: 'server_tool_use' }>);
