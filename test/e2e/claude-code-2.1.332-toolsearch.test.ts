@@ -3,14 +3,11 @@
 // the gateway send the tool's full definition, the model calls it, and its output comes back.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RecordedRequest } from '../support/mock-upstream.ts';
-import { skip332, startSession332 } from '../support/claude-code-332.ts';
+import { inputOf, noDeferredMarkers, skip332, startSession332, toolsOf } from '../support/claude-code-332.ts';
 import type { Session332 } from '../support/claude-code-332.ts';
 
 type Json = Record<string, any>;
 
-const toolsOf = (r: RecordedRequest): Json[] => (Array.isArray(r.body?.tools) ? r.body.tools : []);
-const inputOf = (r: RecordedRequest): Json[] => (Array.isArray(r.body?.input) ? r.body.input : []);
 
 describe('Claude Code 2.1.332: a deferred tool loaded through ToolSearch, then called', { concurrency: 1, skip: skip332 }, () => {
   let s: Session332;
@@ -31,9 +28,7 @@ describe('Claude Code 2.1.332: a deferred tool loaded through ToolSearch, then c
       const [first, second, third] = main;
       assert.equal(toolsOf(first).some((t) => t.name === 'CronList'), false, 'deferred: not offered before it is loaded');
       assert.ok(toolsOf(first).some((t) => t.name === 'ToolSearch'));
-      for (const r of main) {
-        assert.equal(toolsOf(r).some((t) => t.name === 'DeferredToolPlaceholder' || 'defer_loading' in t), false, 'no placeholder, no defer_loading upstream');
-      }
+      assert.ok(noDeferredMarkers(s.mock.requests), 'no placeholder, no defer_loading upstream');
 
       // the ToolSearch result: its tool_reference became text, and CronList is now a full function tool
       const loadedBy = inputOf(second).filter((i) => i.type === 'function_call_output');

@@ -7,12 +7,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecordedRequest } from '../support/mock-upstream.ts';
 import { MOCK_SEARCH_HOST } from '../support/mock-default-handler.ts';
-import { skip332, startSession332 } from '../support/claude-code-332.ts';
+import { noDeferredMarkers, skip332, startSession332, toolsOf } from '../support/claude-code-332.ts';
 import type { Session332 } from '../support/claude-code-332.ts';
 
 type Json = Record<string, any>;
 
-const toolsOf = (r: RecordedRequest): Json[] => (Array.isArray(r.body?.tools) ? r.body.tools : []);
 const isSideRequest = (r: RecordedRequest): boolean => toolsOf(r).some((t) => t.type === 'web_search');
 
 describe('Claude Code 2.1.332: WebSearch through packybridge', { concurrency: 1, skip: skip332 }, () => {
@@ -60,9 +59,7 @@ describe('Claude Code 2.1.332: WebSearch through packybridge', { concurrency: 1,
       assert.ok(main.length >= 3, 'load, call, answer');
       assert.equal(toolsOf(main[0]).some((t) => t.name === 'WebSearch'), false, 'not before it is loaded');
       assert.equal(toolsOf(main[1]).some((t) => t.name === 'WebSearch'), true, 'loaded by the tool_reference');
-      for (const r of s.mock.requests) {
-        assert.equal(toolsOf(r).some((t) => t.name === 'DeferredToolPlaceholder' || 'defer_loading' in t), false);
-      }
+      assert.ok(noDeferredMarkers(s.mock.requests), 'no placeholder, no defer_loading upstream');
       assert.deepEqual(s.gw.logLines.filter((l) => l.includes(MOCK_SEARCH_HOST)), [], 'no reply text in the logs');
     } catch (e) {
       if (e instanceof Error) e.message += `\n${s.account(run)}`;

@@ -21,6 +21,17 @@ export const skip332: string | false = bin332 === undefined && claudePlatformKey
 
 export interface Emitted { request: RecordedRequest; scenario: Scenario }
 
+type Json = Record<string, any>;
+
+/** The tools and input items a request sent upstream (empty when absent). */
+export const toolsOf = (r: RecordedRequest): Json[] => (Array.isArray(r.body?.tools) ? r.body.tools : []);
+export const inputOf = (r: RecordedRequest): Json[] => (Array.isArray(r.body?.input) ? r.body.input : []);
+
+/** No upstream request carried the deferred-tool placeholder or a defer_loading key. */
+export function noDeferredMarkers(requests: RecordedRequest[]): boolean {
+  return requests.every((r) => !toolsOf(r).some((t) => t.name === 'DeferredToolPlaceholder' || 'defer_loading' in t));
+}
+
 export interface Session332 {
   mock: MockUpstream;
   gw: TestGateway;
