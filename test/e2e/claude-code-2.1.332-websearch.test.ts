@@ -2,7 +2,8 @@
 // upstream: the model loads WebSearch through ToolSearch and calls it; Claude Code's side request carries only the
 // web_search_20250305 server tool, which the gateway sends as the Responses web_search tool; the mock's
 // web_search_call comes back as server_tool_use + web_search_tool_result, Claude Code reports the search and its
-// results, and the results reach the main model in the next turn.
+// results, and the results reach the main model in the next turn. The mock also opens a page and searches in it
+// (OPEN_PAGE), which come back as Claude's web_fetch blocks: Claude Code must take them without an error.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecordedRequest } from '../support/mock-upstream.ts';
@@ -20,7 +21,7 @@ describe('Claude Code 2.1.332: WebSearch through packybridge', { concurrency: 1,
   after(async () => { await s?.stop(); });
 
   it('searches (reported with its results) and the results reach the main model', { timeout: 150_000 }, async () => {
-    const run = await s.claude('SEARCH: packybridge news', { args: ['--allowedTools', 'ToolSearch,WebSearch'] });
+    const run = await s.claude('SEARCH: packybridge OPEN_PAGE news', { args: ['--allowedTools', 'ToolSearch,WebSearch'] });
     try {
       assert.equal(run.timedOut, false);
       assert.equal(run.exitCode, 0);
@@ -35,8 +36,9 @@ describe('Claude Code 2.1.332: WebSearch through packybridge', { concurrency: 1,
       assert.equal(side[0].body.max_tool_calls, 8, 'Claude Code\'s max_uses as max_tool_calls');
       const emitted = s.emitted.find((e) => e.request === side[0]);
       assert.ok(emitted && emitted.scenario.kind === 'events');
-      const call = emitted.scenario.events.find((e) => e.type === 'response.output_item.done' && e.item?.type === 'web_search_call');
-      assert.ok(call, 'the mock ran a web_search_call');
+      const calls = emitted.scenario.events.filter((e) => e.type === 'response.output_item.done' && e.item?.type === 'web_search_call');
+      assert.deepEqual(calls.map((c) => (c.item as Json).action.type), ['search', 'open_page', 'find_in_page']);
+      const call = calls[0];
       const sources = ((call.item as Json).action.sources as Json[]).map((x) => x.url as string);
 
       // Claude Code: the WebSearch tool reports its search and lists the results with their URLs

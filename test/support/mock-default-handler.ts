@@ -11,7 +11,8 @@
 //   THINK                               -> reasoning (2 summary parts + encrypted content), then text
 //   otherwise                           -> "Hello from the mock upstream. (model: <model>)"
 // Before those, for today's Claude Code (web search and deferred tools):
-//   the hosted web_search tool offered  -> a web_search_call (sources on mock.example) + text citing the first
+//   the hosted web_search tool offered  -> a web_search_call (sources on mock.example) + text citing the first;
+//                                          with OPEN_PAGE in the query, then open_page and find_in_page calls too
 //   USE: <Tool> {json} / SEARCH: <query> anywhere in the conversation (SEARCH = USE: WebSearch {"query"}):
 //     the tool's output in the current turn -> "The <Tool> tool answered: <output>"
 //     the tool offered                      -> function_call to it with the JSON
@@ -19,7 +20,7 @@
 // "Current turn" = the input items after the last model-produced item (assistant message, function_call, reasoning).
 import type { RecordedRequest, ScenarioHandler } from './mock-upstream.ts';
 import { functionCalls, httpError, openaiErrorBody, reasoningThenText, streamError, text, webSearchThenText } from './response-scenarios.ts';
-import type { BuildOptions, Scenario, UrlCitation } from './response-scenarios.ts';
+import type { BuildOptions, Scenario, UrlCitation, WebSearchAction } from './response-scenarios.ts';
 
 type Json = Record<string, unknown>;
 
@@ -200,7 +201,9 @@ export function decide(facts: TurnFacts, opts: BuildOptions = {}): Scenario {
   if (facts.webSearch && facts.toolOutput === undefined) {
     const query = (facts.userTexts[0] ?? 'query').trim().slice(0, 200);
     const found = mockSearch(query);
-    return webSearchThenText({ actions: [{ type: 'search', query, sources: found.sources }], text: found.text, citations: found.citations }, opts);
+    const actions: WebSearchAction[] = [{ type: 'search', query, sources: found.sources }];
+    if (query.includes('OPEN_PAGE')) actions.push({ type: 'open_page', url: found.sources[0] }, { type: 'find_in_page', url: found.sources[0], pattern: 'mock' });
+    return webSearchThenText({ actions, text: found.text, citations: found.citations }, opts);
   }
   const used = useTool(facts, opts);
   if (used) return used;
