@@ -1,11 +1,12 @@
 // The packycode block: validation (whatever its source), conversion to PackycodeConfig, defaults.
 import type { ConfigProblem, PackycodeConfig } from './types.ts';
 import type { PackycodeShape } from './schema.ts';
-import { DEFAULTS, PACKYCODE_EXAMPLE_URL, PACKYCODE_FIXES, packycodeSchema } from './schema.ts';
+import { DEFAULTS, EFFORTS, PACKYCODE_EXAMPLE_URL, PACKYCODE_FIXES, packycodeSchema } from './schema.ts';
 import { expandDeep, type UnsetReference } from './env-expand.ts';
 import { splitUnknownKeys } from './known-keys.ts';
 import { issuesToProblems, joinPath, problem, showValue, type IssueLike } from './problems.ts';
 import { looksMasked } from './mask.ts';
+import { effortProblem } from './effort-check.ts';
 
 export interface BlockCheck {
   value: PackycodeConfig | null; // the settings, when no value is invalid (required ones may be missing)
@@ -119,6 +120,12 @@ export function checkPackycodeBlock(raw: unknown, env: NodeJS.ProcessEnv, prefix
     result.invalid.push(problem(keyPath, `${showValue(key)} is a masked key, not the key itself`, 'write the full key (or "${PACKYCODE_API_KEY}")'));
   }
 
+  // the effort against the model, on the raw values so it is reported even next to other problems
+  const defaults = (expanded.defaults && typeof expanded.defaults === 'object' ? expanded.defaults : {}) as Record<string, unknown>;
+  const effort = typeof defaults['model-reasoning-effort'] === 'string' ? defaults['model-reasoning-effort'].trim().toLowerCase() : DEFAULTS.packycode.modelReasoningEffort;
+  const model = typeof defaults.model === 'string' && defaults.model.trim() !== '' ? defaults.model : DEFAULTS.packycode.model;
+  const wrongEffort = (EFFORTS as readonly string[]).includes(effort) ? effortProblem(model, effort, at('defaults.model-reasoning-effort')) : undefined;
+  if (wrongEffort) result.invalid.push(wrongEffort);
   if (parsed.success && result.invalid.length === 0) result.value = toConfig(parsed.data);
   return result;
 }

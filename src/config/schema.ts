@@ -7,7 +7,8 @@ import { showValue } from './problems.ts';
 import { checkHttpUrl } from './url.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
+/** Reasoning efforts of the upstream's models (which one a model accepts: src/routing/model-catalog.ts). */
+export const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 export const PACKYCODE_EXAMPLE_URL = 'https://codex-api.packycode.com/v1';
 
 export const DEFAULTS = {

@@ -7,6 +7,7 @@ import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import { toResponsesRequest } from '../translate/request-to-responses.ts';
 import { StreamTranslator } from '../translate/stream-to-anthropic.ts';
 import { MessageAggregator } from '../translate/response-to-message.ts';
+import { thinkingBlocks, thinkingSummaries } from '../translate/thinking-display.ts';
 import { openResponsesStream } from '../upstream/responses-client.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import { serializeEvent } from '../server/sse.ts';
@@ -181,7 +182,8 @@ async function openTranslated(ctx: RelayContext, c: Candidate): Promise<Exchange
   const t = new StreamTranslator({
     model: ctx.modelAsked,
     originalToolName: (n: string) => toolNames.toOriginal(n),
-    emitThinking: req.thinking?.type !== 'disabled',
+    emitThinking: thinkingBlocks(req.thinking),
+    thinkingText: thinkingSummaries(req.thinking),
   });
   // this upstream refused the session's earlier reasoning: the conversation goes without those items
   if (c.dropReasoning) body.input = body.input.filter((item) => item.type !== 'reasoning');

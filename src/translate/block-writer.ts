@@ -1,8 +1,8 @@
 // Writes Anthropic content blocks: indexes 0,1,2,... in order, at most one open at a time,
 // every content_block_start closed by exactly one content_block_stop.
-import type { StreamEvent } from '../wire/anthropic-stream.ts';
+import type { ServerToolBlock, StreamEvent, WebSearchCitation } from '../wire/anthropic-stream.ts';
 
-export type BlockKind = 'text' | 'thinking' | 'tool_use';
+export type BlockKind = 'text' | 'thinking' | 'tool_use' | 'server_tool';
 
 export class BlockWriter {
   #next = 0;
@@ -44,6 +44,23 @@ export class BlockWriter {
 
   json(out: StreamEvent[], partial: string): void {
     out.push({ type: 'content_block_delta', index: this.#open, delta: { type: 'input_json_delta', partial_json: partial } });
+  }
+
+  citation(out: StreamEvent[], citation: WebSearchCitation): void {
+    out.push({ type: 'content_block_delta', index: this.#open, delta: { type: 'citations_delta', citation } });
+  }
+
+  /** A whole server_tool_use block: start, its input as one input_json_delta, stop. */
+  serverToolUse(out: StreamEvent[], id: string, name: 'web_search' | 'web_fetch', input: Record<string, unknown>): void {
+    this.#start(out, 'server_tool', { type: 'content_block_start', index: this.#next, content_block: { type: 'server_tool_use', id, name, input: {} } });
+    this.json(out, JSON.stringify(input));
+    this.stop(out);
+  }
+
+  /** A whole server tool result block (it arrives complete in content_block_start), then its stop. */
+  serverToolResult(out: StreamEvent[], block: Exclude<ServerToolBlock, { type: 'server_tool_use' }>): void {
+    this.#start(out, 'server_tool', { type: 'content_block_start', index: this.#next, content_block: block });
+    this.stop(out);
   }
 
   stop(out: StreamEvent[]): void {

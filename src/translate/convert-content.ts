@@ -4,6 +4,7 @@ import type {
   ContentBlock, DocumentBlock, ImageBlock, SearchResultBlock, ToolResultBlock,
 } from '../wire/anthropic-request.ts';
 import type { FunctionCallOutputContent } from '../wire/responses-request.ts';
+import { referencedToolName, toolReferenceText } from './deferred-tools.ts';
 
 /** Put in front of a failed tool's output so the model sees the failure (Responses has no is_error). */
 export const TOOL_ERROR_MARKER = '[tool error]';
@@ -85,8 +86,9 @@ export function searchResultText(block: SearchResultBlock): string {
 }
 
 /**
- * One user-side block -> input parts. Returns [] for blocks that are dropped here (empty text, thinking,
- * Anthropic server-tool blocks) and for tool_use / tool_result, which the message converter handles.
+ * One user-side block -> input parts (a tool_reference becomes a line saying which tool was loaded). Returns []
+ * for blocks that are dropped here (empty text, thinking, Anthropic server-tool blocks) and for tool_use /
+ * tool_result, which the message converter handles.
  */
 export function userContentParts(block: ContentBlock): FunctionCallOutputContent[] {
   switch (block.type) {
@@ -99,6 +101,11 @@ export function userContentParts(block: ContentBlock): FunctionCallOutputContent
     case 'search_result': {
       const text = searchResultText(block);
       return text === '' ? [] : [{ type: 'input_text', text }];
+    }
+    case 'tool_reference': {
+      // ToolSearch loaded a deferred tool: its definition is in `tools` now (see deferred-tools.ts)
+      const name = referencedToolName(block);
+      return name === '' ? [] : [{ type: 'input_text', text: toolReferenceText(name) }];
     }
     default:
       return [];

@@ -3,6 +3,7 @@ import type { ContentBlock, MessageParam, TextBlock } from '../wire/anthropic-re
 import type { FunctionCallOutputContent, InputContent, InputItem } from '../wire/responses-request.ts';
 import type { ToolNameMap } from './tool-names.ts';
 import { toolResultOutput, userContentParts } from './convert-content.ts';
+import { citationsText, serverBlockText } from './web-search-history.ts';
 
 /** Claude Code's per-request billing block; it changes every request, so it would break the cacheable prefix. */
 export const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
@@ -56,9 +57,19 @@ function assistantItems(content: ContentBlock[], names: ToolNameMap, out: InputI
   };
   for (const block of content) {
     switch (block.type) {
-      case 'text':
-        if (block.text !== '') texts.push({ type: 'output_text', text: block.text });
+      case 'text': {
+        const text = block.text + citationsText(block.citations);
+        if (text !== '') texts.push({ type: 'output_text', text });
         break;
+      }
+      case 'server_tool_use':
+      case 'web_search_tool_result':
+      case 'web_fetch_tool_result': {
+        // what an earlier web search found goes back as text (see web-search-history.ts)
+        const text = serverBlockText(block);
+        if (text !== '') texts.push({ type: 'output_text', text });
+        break;
+      }
       case 'thinking':
         // Only a signed block can go back: the signature carries the upstream's encrypted reasoning.
         if (typeof block.signature === 'string' && block.signature !== '') {
@@ -75,7 +86,7 @@ function assistantItems(content: ContentBlock[], names: ToolNameMap, out: InputI
         out.push({ type: 'function_call', call_id: block.id, name: names.toUpstream(block.name), arguments: stringify(block.input) });
         break;
       default:
-        // redacted_thinking, server-tool blocks, and anything the upstream cannot take in an assistant turn
+        // redacted_thinking, other server-tool blocks, and anything the upstream cannot take in an assistant turn
         break;
     }
   }

@@ -1,10 +1,11 @@
 // tools and tool_choice -> Responses function tools, tool_choice and parallel_tool_calls.
 import type { MessageParam, ToolChoice, ToolDefinition } from '../wire/anthropic-request.ts';
-import type { FunctionTool, ResponsesToolChoice } from '../wire/responses-request.ts';
+import type { FunctionTool, ResponsesTool, ResponsesToolChoice } from '../wire/responses-request.ts';
 import type { ToolNameMap } from './tool-names.ts';
 
-/** Server tools (web_search_20250305, bash_20250124, ...) run on Anthropic's side: the upstream
- *  cannot run them, so they are dropped. A tool without `type`, or with type "custom", is a function. */
+/** Server tools (web_search_20250305, bash_20250124, ...) run on Anthropic's side: web search becomes the
+ *  upstream's own (web-search.ts), the others are dropped. A tool without `type`, or with type "custom", is a
+ *  function. */
 export function isCustomTool(tool: ToolDefinition): boolean {
   return tool.type === undefined || tool.type === null || tool.type === 'custom';
 }
@@ -48,7 +49,7 @@ export function collectToolNames(tools: ToolDefinition[] | undefined, messages: 
  * Guards against choices the upstream would reject: no tools left -> "auto" (or "none");
  * a named tool that is not among the tools -> "required".
  */
-export function convertToolChoice(choice: ToolChoice | undefined, tools: FunctionTool[], names: ToolNameMap): ResponsesToolChoice {
+export function convertToolChoice(choice: ToolChoice | undefined, tools: ResponsesTool[], names: ToolNameMap): ResponsesToolChoice {
   if (choice?.type === 'none') return 'none';
   if (tools.length === 0) return 'auto';
   switch (choice?.type) {
@@ -56,7 +57,7 @@ export function convertToolChoice(choice: ToolChoice | undefined, tools: Functio
       return 'required';
     case 'tool': {
       const name = names.toUpstream(choice.name);
-      return tools.some((t) => t.name === name) ? { type: 'function', name } : 'required';
+      return tools.some((t) => t.type === 'function' && t.name === name) ? { type: 'function', name } : 'required';
     }
     default:
       return 'auto';

@@ -1,7 +1,7 @@
 // One upstream output item (Responses `output[i]`) as the translator tracks it.
 // What was streamed is tracked per part so `.done` events can be reconciled with it.
 
-export type SlotKind = 'message' | 'reasoning' | 'function_call' | 'ignored';
+export type SlotKind = 'message' | 'reasoning' | 'function_call' | 'web_search' | 'ignored';
 
 /** Segment key offset for raw reasoning_text parts (summary parts use their summary_index). */
 export const RAW_REASONING_SEGMENT = 1_000_000;
@@ -31,6 +31,13 @@ export class OutputSlot {
   itemDone = false;
   /** Its block is closed (or it produced none); later events for it are ignored. */
   finished = false;
+  /** web_search: the done item's status and action. */
+  action: Record<string, unknown> | null = null;
+  status = '';
+  /** message: url_citation annotations seen (by content_index), written as citations before the block closes. */
+  annotations: Array<{ k: number; annotation: Record<string, unknown> }> | null = null;
+  /** message: full text per content_index from the done events, for the citations' cited_text. */
+  fullTexts: string[] | null = null;
 
   constructor(kind: SlotKind, key: number, id: string | null) {
     this.kind = kind;
@@ -39,11 +46,12 @@ export class OutputSlot {
   }
 }
 
-/** Slot kind for an output item type. Unknown item types (web_search_call, ...) are ignored. */
+/** Slot kind for an output item type. Unknown item types (code_interpreter_call, ...) are ignored. */
 export function slotKindFor(itemType: string | undefined, emitThinking: boolean): SlotKind {
   switch (itemType) {
     case 'message': return 'message';
     case 'function_call': return 'function_call';
+    case 'web_search_call': return 'web_search';
     case 'reasoning': return emitThinking ? 'reasoning' : 'ignored';
     default: return 'ignored';
   }

@@ -1,14 +1,18 @@
 // Anthropic Messages request -> OpenAI Responses request, shaped like the Codex CLI's requests:
 // developer message first in `input`, no `instructions`, strict:false tools, reasoning {effort, summary},
 // encrypted reasoning included, stream:true. Claude-only fields (metadata, context_management,
-// stop_sequences, top_k, cache_control, server tools) never go upstream.
+// stop_sequences, top_k, cache_control, server tools other than web search) never go upstream; deferred tools
+// go only once a tool_reference loaded them; thinking.display "omitted" asks for no summaries.
 import type { MessagesRequest } from '../wire/anthropic-request.ts';
-import type { Effort, ResponsesRequest } from '../wire/responses-request.ts';
+import type { Effort, ResponsesRequest, ResponsesTool } from '../wire/responses-request.ts';
 import { convertInput } from './convert-messages.ts';
 import { collectToolNames, convertToolChoice, convertTools, parallelToolCalls } from './convert-tools.ts';
 import { resolveEffort } from './effort.ts';
 import { promptCacheKey } from './prompt-cache-key.ts';
 import { buildToolNameMap } from './tool-names.ts';
+import { loadedTools } from './deferred-tools.ts';
+import { convertWebSearchTool, findWebSearchTool, WEB_SEARCH_SOURCES_INCLUDE, webSearchToolChoice } from './web-search.ts';
+import { thinkingSummaries } from './thinking-display.ts';
 import type { ToolNameMap } from './tool-names.ts';
 
 export interface RequestTranslationOptions {
@@ -34,8 +38,18 @@ function textFormat(format: unknown): ResponsesRequest['text'] | undefined {
 
 export function toResponsesRequest(req: MessagesRequest, opts: RequestTranslationOptions): { body: ResponsesRequest; toolNames: ToolNameMap } {
   const messages = req.messages ?? [];
-  const toolNames = buildToolNameMap(collectToolNames(req.tools, messages, req.tool_choice));
-  const tools = convertTools(req.tools, toolNames);
+  const visible = loadedTools(req.tools, messages);
+  const toolNames = buildToolNameMap(collectToolNames(visible, messages, req.tool_choice));
+  const tools: ResponsesTool[] = convertTools(visible, toolNames);
+  const include = ['reasoning.encrypted_content'];
+  const webSearch = findWebSearchTool(visible);
+  let maxToolCalls: number | undefined;
+  if (webSearch) {
+    const converted = convertWebSearchTool(webSearch);
+    tools.push(converted.tool);
+    maxToolCalls = converted.maxToolCalls;
+    include.push(WEB_SEARCH_SOURCES_INCLUDE);
+  }
   const effort = resolveEffort(req, opts);
 
   const body: ResponsesRequest = {
@@ -43,12 +57,13 @@ export function toResponsesRequest(req: MessagesRequest, opts: RequestTranslatio
     stream: true,
     input: convertInput(req.system, messages, toolNames),
     tools,
-    tool_choice: convertToolChoice(req.tool_choice, tools, toolNames),
+    tool_choice: webSearchToolChoice(req.tool_choice, webSearch?.name, tools) ?? convertToolChoice(req.tool_choice, tools, toolNames),
     parallel_tool_calls: parallelToolCalls(req.tool_choice),
-    reasoning: req.thinking?.type === 'disabled' ? { effort } : { effort, summary: 'auto' },
+    reasoning: thinkingSummaries(req.thinking) ? { effort, summary: 'auto' } : { effort },
     store: opts.store,
-    include: ['reasoning.encrypted_content'],
+    include,
   };
+  if (maxToolCalls !== undefined) body.max_tool_calls = maxToolCalls;
   const cacheKey = promptCacheKey(req.metadata);
   if (cacheKey !== undefined) body.prompt_cache_key = cacheKey;
   const text = textFormat(req.output_config?.format);

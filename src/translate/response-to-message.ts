@@ -13,8 +13,8 @@ import { zeroUsage } from './usage.ts';
 
 export interface AggregationError { type: AnthropicErrorType; message: string }
 
-/** A tool_use block whose input is still JSON text. */
-interface ToolDraft { type: 'tool_json'; id: string; name: string; json: string }
+/** A tool_use (or server_tool_use) block whose input is still JSON text. */
+interface ToolDraft { type: 'tool_json'; id: string; name: string; json: string; server?: 'web_search' | 'web_fetch' }
 type Draft = OutputBlock | ToolDraft;
 
 export class MessageAggregator {
@@ -55,6 +55,7 @@ export class MessageAggregator {
     for (const b of this.#blocks) {
       if (b.type !== 'tool_json') { content.push(b); continue; }
       const input = parseToolInput(b.json);
+      if (input !== undefined && b.server) { content.push({ type: 'server_tool_use', id: b.id, name: b.server, input }); continue; }
       if (input !== undefined) { content.push({ type: 'tool_use', id: b.id, name: b.name, input }); continue; }
       // Cut off by the output limit: drop the unfinished call, keep the rest of the reply.
       if (m.stop_reason === 'max_tokens') continue;
@@ -77,7 +78,9 @@ export class MessageAggregator {
         if (cb.type === 'text') this.#blocks[ev.index] = { type: 'text', text: '' };
         else if (cb.type === 'thinking') this.#blocks[ev.index] = { type: 'thinking', thinking: '', signature: '' };
         else if (cb.type === 'tool_use') this.#blocks[ev.index] = { type: 'tool_json', id: cb.id, name: cb.name, json: '' };
-        else this.#blocks[ev.index] = { type: 'redacted_thinking', data: cb.data };
+        else if (cb.type === 'server_tool_use') this.#blocks[ev.index] = { type: 'tool_json', id: cb.id, name: cb.name, json: '', server: cb.name };
+        else if (cb.type === 'redacted_thinking') this.#blocks[ev.index] = { type: 'redacted_thinking', data: cb.data };
+        else this.#blocks[ev.index] = cb; // server tool results arrive whole
         break;
       }
       case 'content_block_delta': {
@@ -88,6 +91,7 @@ export class MessageAggregator {
         else if (d.type === 'thinking_delta' && b.type === 'thinking') b.thinking += d.thinking;
         else if (d.type === 'signature_delta' && b.type === 'thinking') b.signature = d.signature;
         else if (d.type === 'input_json_delta' && b.type === 'tool_json') b.json += d.partial_json;
+        else if (d.type === 'citations_delta' && b.type === 'text') (b.citations ??= []).push(d.citation);
         break;
       }
       case 'message_delta':

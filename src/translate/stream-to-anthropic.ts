@@ -5,6 +5,9 @@
 // first appear; only the item whose turn it is (the queue head) writes to the open block, the others
 // buffer their text until their turn. A terminal event closes everything and ends with message_delta +
 // message_stop, or with one `error` event (failures, and end() without a terminal event).
+// Items are found by output_index (content by content_index), never by id alone: some relays rewrite item
+// ids on every event. A web_search_call item becomes server_tool_use + its result block when it is done
+// (web-search-reply.ts); url_citation annotations become citations_delta events on their text block.
 import { randomUUID } from 'node:crypto';
 import type { AnthropicErrorType, StopReason, StreamEvent, Usage } from '../wire/anthropic-stream.ts';
 import type { OutputItem, ResponseObject, ResponsesEvent } from '../wire/responses-stream.ts';
@@ -13,6 +16,7 @@ import { OutputSlot, PartTexts, RAW_REASONING_SEGMENT, slotKindFor, type SlotKin
 import { anthropicStopReason } from './stop-reason.ts';
 import { describeUpstreamError, type AnthropicError } from './upstream-error.ts';
 import { anthropicUsage, zeroUsage } from './usage.ts';
+import { serverToolUseId, urlCitation, webSearchPair } from './web-search-reply.ts';
 
 export interface StreamTranslatorOptions {
   /** Model name the client asked for; goes into message_start. */
@@ -23,9 +27,11 @@ export interface StreamTranslatorOptions {
   originalToolName?: (upstreamName: string) => string;
   /** Default true; false: reasoning items produce no blocks. */
   emitThinking?: boolean;
+  /** Default true; false (thinking.display "omitted"): thinking blocks carry only their signature, no text. */
+  thinkingText?: boolean;
 }
 
-export type TranslatorState = 'idle' | 'streaming' | 'thinking' | 'text' | 'tool_use' | 'completed' | 'failed';
+export type TranslatorState = 'idle' | 'streaming' | 'thinking' | 'text' | 'tool_use' | 'server_tool' | 'completed' | 'failed';
 
 type Phase = 'idle' | 'streaming' | 'completed' | 'failed';
 
@@ -39,7 +45,11 @@ interface LooseItem {
   encrypted_content?: string | null;
   content?: Array<{ type?: string; text?: string; refusal?: string }> | null;
   summary?: Array<{ type?: string; text?: string }> | null;
+  status?: string;
+  action?: Record<string, unknown> | null;
 }
+
+type ContentPart = { type?: string; text?: string; refusal?: string; annotations?: unknown };
 
 const identity = (name: string): string => name;
 
@@ -51,6 +61,7 @@ export class StreamTranslator {
   readonly #messageId: string | undefined;
   readonly #toolName: (upstreamName: string) => string;
   readonly #emitThinking: boolean;
+  readonly #thinkingText: boolean;
 
   #phase: Phase = 'idle';
   readonly #blocks = new BlockWriter();
@@ -59,10 +70,17 @@ export class StreamTranslator {
   #head = 0;
   readonly #byIndex = new Map<number, OutputSlot>();
   readonly #byId = new Map<string, OutputSlot>();
+  /** Every item in the order first seen (ignored kinds included): output position when indexes are missing. */
+  readonly #all: OutputSlot[] = [];
+  /** Ids seen on more than one item (a relay reusing ids): never used to find an item. */
+  readonly #sharedIds = new Set<string>();
   #last: OutputSlot | null = null;
   #nextSyntheticKey = -1;
 
   #toolUse = false;
+  #webSearches = 0;
+  #webFetches = 0;
+  readonly #serverIds = new Set<string>();
   #refusal = false;
   #usage: Usage = zeroUsage();
   #stopReason: StopReason | null = null;
@@ -73,6 +91,7 @@ export class StreamTranslator {
     this.#messageId = opts.messageId;
     this.#toolName = opts.originalToolName ?? identity;
     this.#emitThinking = opts.emitThinking !== false;
+    this.#thinkingText = this.#emitThinking && opts.thinkingText !== false;
   }
 
   get state(): TranslatorState {
@@ -110,14 +129,14 @@ export class StreamTranslator {
         break;
       }
       case 'response.reasoning_summary_text.delta': {
-        if (!this.#emitThinking || !ev.delta) break;
+        if (!this.#thinkingText || !ev.delta) break;
         const s = this.#slot(ev, 'reasoning');
         const k = ev.summary_index ?? 0;
         if (s !== null) this.#partDelta(out, s, s.parts, k, k, ev.delta);
         break;
       }
       case 'response.reasoning_text.delta': {
-        if (!this.#emitThinking || !ev.delta) break;
+        if (!this.#thinkingText || !ev.delta) break;
         const s = this.#slot(ev, 'reasoning');
         const k = ev.content_index ?? 0;
         if (s !== null) this.#partDelta(out, s, (s.raw ??= new PartTexts()), k, RAW_REASONING_SEGMENT + k, ev.delta);
@@ -135,7 +154,15 @@ export class StreamTranslator {
       // Full texts: emit whatever the deltas did not already deliver.
       case 'response.output_text.done': {
         const s = this.#slot(ev, 'message');
-        if (s !== null) this.#partFull(out, s, s.parts, ev.content_index ?? 0, 0, ev.text);
+        if (s !== null) {
+          this.#keepFullText(s, ev.content_index ?? 0, ev.text);
+          this.#partFull(out, s, s.parts, ev.content_index ?? 0, 0, ev.text);
+        }
+        break;
+      }
+      case 'response.output_text.annotation.added': {
+        const s = this.#slot(ev, 'message');
+        if (s !== null) this.#annotation(s, ev.content_index ?? 0, ev.annotation);
         break;
       }
       case 'response.refusal.done': {
@@ -152,14 +179,14 @@ export class StreamTranslator {
         break;
       }
       case 'response.reasoning_summary_text.done': {
-        if (!this.#emitThinking) break;
+        if (!this.#thinkingText) break;
         const s = this.#slot(ev, 'reasoning');
         const k = ev.summary_index ?? 0;
         if (s !== null) this.#partFull(out, s, s.parts, k, k, ev.text);
         break;
       }
       case 'response.reasoning_text.done': {
-        if (!this.#emitThinking) break;
+        if (!this.#thinkingText) break;
         const s = this.#slot(ev, 'reasoning');
         const k = ev.content_index ?? 0;
         if (s !== null) this.#partFull(out, s, (s.raw ??= new PartTexts()), k, RAW_REASONING_SEGMENT + k, ev.text);
@@ -167,7 +194,7 @@ export class StreamTranslator {
       }
       case 'response.reasoning_summary_part.added':
       case 'response.reasoning_summary_part.done': {
-        if (!this.#emitThinking || !ev.part?.text) break;
+        if (!this.#thinkingText || !ev.part?.text) break;
         const s = this.#slot(ev, 'reasoning');
         const k = ev.summary_index ?? 0;
         if (s !== null) this.#partFull(out, s, s.parts, k, k, ev.part.text);
@@ -182,7 +209,7 @@ export class StreamTranslator {
       case 'response.output_item.added': {
         const item = ev.item as LooseItem | undefined;
         if (!item) break;
-        const s = this.#slotForItem(ev.output_index, item);
+        const s = this.#slotForItem(ev.output_index, item, false);
         if (s === null) break;
         this.#absorbMeta(s, item);
         if (this.#queue[this.#head] === s) this.#activate(out, s);
@@ -191,7 +218,7 @@ export class StreamTranslator {
       case 'response.output_item.done': {
         const item = ev.item as LooseItem | undefined;
         if (!item) break;
-        const s = this.#slotForItem(ev.output_index, item);
+        const s = this.#slotForItem(ev.output_index, item, true);
         if (s === null) break;
         this.#absorbDone(out, s, item);
         this.#advance(out);
@@ -222,7 +249,7 @@ export class StreamTranslator {
         break;
       }
       default:
-        break; // response.created, in_progress, annotations, tool-progress events, unknown types
+        break; // response.created, in_progress, web_search_call progress events, unknown types
     }
     return out;
   }
@@ -257,6 +284,11 @@ export class StreamTranslator {
     this.#advance(out);
     this.#blocks.stop(out);
     this.#usage = anthropicUsage(r?.usage);
+    if (this.#webSearches > 0 || this.#webFetches > 0) {
+      this.#usage.server_tool_use = this.#webFetches > 0
+        ? { web_search_requests: this.#webSearches, web_fetch_requests: this.#webFetches }
+        : { web_search_requests: this.#webSearches };
+    }
     this.#stopReason = anthropicStopReason({
       terminal, incompleteReason: r?.incomplete_details?.reason ?? null, toolUse: this.#toolUse, refusal: this.#refusal,
     });
@@ -264,7 +296,9 @@ export class StreamTranslator {
     out.push({
       type: 'message_delta',
       delta: { stop_reason: this.#stopReason, stop_sequence: null },
-      usage: { input_tokens: u.input_tokens, output_tokens: u.output_tokens, cache_read_input_tokens: u.cache_read_input_tokens },
+      usage: u.server_tool_use
+        ? { input_tokens: u.input_tokens, output_tokens: u.output_tokens, cache_read_input_tokens: u.cache_read_input_tokens, server_tool_use: u.server_tool_use }
+        : { input_tokens: u.input_tokens, output_tokens: u.output_tokens, cache_read_input_tokens: u.cache_read_input_tokens },
     });
     out.push({ type: 'message_stop' });
     this.#phase = 'completed';
@@ -286,7 +320,8 @@ export class StreamTranslator {
       s = null;
       if (typeof oi === 'number') s = this.#byIndex.get(oi) ?? null;
       else if (typeof ev.item_id === 'string') s = this.#byId.get(ev.item_id) ?? null;
-      else if (this.#last !== null && this.#last.kind === kind && !this.#last.finished) s = this.#last;
+      // no output_index, and an id never seen (a relay rewriting ids): the item being written
+      if (s === null && typeof oi !== 'number' && this.#last !== null && this.#last.kind === kind && !this.#last.finished) s = this.#last;
       if (s === null) {
         s = this.#create(kind, typeof oi === 'number' ? oi : this.#nextSyntheticKey--,
           typeof ev.item_id === 'string' ? ev.item_id : null);
@@ -296,23 +331,30 @@ export class StreamTranslator {
     return s.kind === kind && !s.finished ? s : null;
   }
 
-  #slotForItem(outputIndex: number | undefined, item: LooseItem): OutputSlot | null {
+  #slotForItem(outputIndex: number | undefined, item: LooseItem, done: boolean): OutputSlot | null {
     const kind = slotKindFor(item.type, this.#emitThinking);
     let s: OutputSlot | undefined;
     if (typeof outputIndex === 'number') s = this.#byIndex.get(outputIndex);
     else if (typeof item.id === 'string') s = this.#byId.get(item.id);
+    // no output_index and an id never seen (a relay rewriting ids): the item being written, unless it is done
+    const last = this.#last;
+    if (s === undefined && typeof outputIndex !== 'number' && last !== null && last.kind === kind && !(done ? last.finished : last.itemDone)) s = last;
     if (s === undefined) {
       s = this.#create(kind, typeof outputIndex === 'number' ? outputIndex : this.#nextSyntheticKey--,
         typeof item.id === 'string' ? item.id : null);
     } else if (s.id === null && typeof item.id === 'string') {
       s.id = item.id;
+      if (this.#byId.has(item.id)) this.#sharedIds.add(item.id);
       this.#byId.set(item.id, s);
     }
+    this.#last = s;
     return s.kind === kind && kind !== 'ignored' && !s.finished ? s : null;
   }
 
   #create(kind: SlotKind, key: number, id: string | null): OutputSlot {
     const s = new OutputSlot(kind, key, id);
+    this.#all.push(s);
+    if (id !== null && this.#byId.has(id)) this.#sharedIds.add(id);
     this.#byIndex.set(key, s);
     if (id !== null) this.#byId.set(id, s);
     if (kind !== 'ignored') this.#queue.push(s);
@@ -326,7 +368,7 @@ export class StreamTranslator {
     if (!part) return;
     const k = ev.content_index ?? 0;
     if (part.type === 'reasoning_text') {
-      if (!this.#emitThinking || !part.text) return;
+      if (!this.#thinkingText || !part.text) return;
       const s = this.#slot(ev, 'reasoning');
       if (s !== null) this.#partFull(out, s, (s.raw ??= new PartTexts()), k, RAW_REASONING_SEGMENT + k, part.text);
       return;
@@ -336,6 +378,7 @@ export class StreamTranslator {
     const s = this.#slot(ev, 'message');
     if (s === null) return;
     if (part.type === 'refusal') this.#refusal = true;
+    else if (ev.type === 'response.content_part.done') this.#keepFullText(s, k, text);
     this.#partFull(out, s, s.parts, k, 0, text);
   }
 
@@ -352,7 +395,7 @@ export class StreamTranslator {
   #absorbDone(out: StreamEvent[], s: OutputSlot, item: LooseItem): void {
     this.#absorbMeta(s, item); // a later encrypted_content replaces an earlier one
     if (s.kind === 'message') {
-      const content = item.content;
+      const content = item.content as ContentPart[] | null | undefined;
       if (Array.isArray(content)) {
         for (let k = 0; k < content.length; k++) {
           const c = content[k];
@@ -360,13 +403,18 @@ export class StreamTranslator {
             if (c.refusal) this.#refusal = true;
             this.#partFull(out, s, s.parts, k, 0, c.refusal);
           } else {
+            this.#keepFullText(s, k, c.text);
+            if (Array.isArray(c.annotations)) for (const a of c.annotations) this.#annotation(s, k, a);
             this.#partFull(out, s, s.parts, k, 0, c.text);
           }
         }
       }
+    } else if (s.kind === 'web_search') {
+      if (typeof item.status === 'string') s.status = item.status;
+      if (item.action && typeof item.action === 'object') s.action = item.action;
     } else if (s.kind === 'function_call') {
       this.#partFull(out, s, s.parts, 0, 0, item.arguments);
-    } else if (s.kind === 'reasoning') {
+    } else if (s.kind === 'reasoning' && this.#thinkingText) {
       const summary = item.summary;
       if (Array.isArray(summary)) {
         for (let k = 0; k < summary.length; k++) this.#partFull(out, s, s.parts, k, k, summary[k].text);
@@ -383,17 +431,23 @@ export class StreamTranslator {
 
   /** response.output of a terminal event: fills in items the stream never (fully) delivered. */
   #absorbOutput(out: StreamEvent[], output: OutputItem[]): void {
+    const matched = new Set<OutputSlot>();
     for (let i = 0; i < output.length; i++) {
       const item = output[i] as LooseItem;
       if (!item || typeof item !== 'object') continue;
       const kind = slotKindFor(item.type, this.#emitThinking);
       if (kind === 'ignored') continue;
-      let s = typeof item.id === 'string' ? this.#byId.get(item.id) : undefined;
-      if (s === undefined && typeof item.id !== 'string') {
-        const byPos = this.#byIndex.get(i);
-        if (byPos !== undefined && byPos.kind === kind && byPos.id === null) s = byPos;
-      }
-      if (s === undefined) s = this.#create(kind, this.#nextSyntheticKey--, typeof item.id === 'string' ? item.id : null);
+      // The streamed item this is: by its id when that id named one item only; else (a relay rewrote the ids)
+      // the i-th item seen, or the one streamed at output_index i. Each streamed item matches once.
+      const id = typeof item.id === 'string' ? item.id : null;
+      const usable = (c: OutputSlot | undefined): c is OutputSlot => c !== undefined && c.kind === kind && !matched.has(c);
+      let s: OutputSlot | undefined;
+      const byId = id !== null && !this.#sharedIds.has(id) ? this.#byId.get(id) : undefined;
+      if (usable(byId)) s = byId;
+      else if (usable(this.#all[i])) s = this.#all[i];
+      else if (usable(this.#byIndex.get(i))) s = this.#byIndex.get(i);
+      if (s === undefined) s = this.#create(kind, this.#byIndex.has(i) ? this.#nextSyntheticKey-- : i, id);
+      matched.add(s);
       if (s.kind !== kind || s.finished || s.itemDone) continue;
       this.#absorbDone(out, s, item);
     }
@@ -464,7 +518,14 @@ export class StreamTranslator {
 
   /** Close the head item's block (thinking: signature first) and mark it finished. */
   #finish(out: StreamEvent[], s: OutputSlot): void {
+    if (s.kind === 'web_search') {
+      this.#webSearchBlocks(out, s);
+      s.finished = true;
+      return;
+    }
     this.#activate(out, s);
+    if (s.annotations !== null && s.block >= 0) this.#citations(out, s);
+    s.fullTexts = null;
     if (s.kind === 'reasoning' && s.signature !== '') {
       if (s.block < 0) this.#open(out, s); // no summary: an empty thinking block still carries the signature
       this.#blocks.signature(out, s.signature);
@@ -472,6 +533,42 @@ export class StreamTranslator {
     if (s.block >= 0) this.#blocks.stop(out);
     s.finished = true;
     s.pending = ''; // a function call whose name never arrived is dropped
+  }
+
+  /** server_tool_use + its result block for a finished web_search_call. */
+  #webSearchBlocks(out: StreamEvent[], s: OutputSlot): void {
+    let id = serverToolUseId(s.id, this.#blocks.count);
+    if (this.#serverIds.has(id)) id = `${id}_${this.#blocks.count}`; // a relay gave two items one id
+    this.#serverIds.add(id);
+    const pair = webSearchPair({ status: s.status, action: s.action }, id);
+    this.#blocks.serverToolUse(out, id, pair.name, pair.input);
+    this.#blocks.serverToolResult(out, pair.result as Exclude<typeof pair.result, { type: 'server_tool_use' }>);
+    if (pair.isSearch) this.#webSearches++;
+    else this.#webFetches++;
+  }
+
+  /** The message's url_citation annotations as citations_delta events on its (open) text block. */
+  #citations(out: StreamEvent[], s: OutputSlot): void {
+    for (const { k, annotation } of s.annotations!) {
+      const citation = urlCitation(annotation, s.fullTexts?.[k]);
+      if (citation !== null) this.#blocks.citation(out, citation);
+    }
+    s.annotations = null;
+  }
+
+  #annotation(s: OutputSlot, k: number, annotation: unknown): void {
+    if (!annotation || typeof annotation !== 'object') return;
+    const a = annotation as Record<string, unknown>;
+    if (a.type !== 'url_citation') return;
+    const list = (s.annotations ??= []);
+    // the same annotation arrives as an event and again in the done item
+    if (list.some((x) => x.k === k && x.annotation.url === a.url && x.annotation.start_index === a.start_index && x.annotation.end_index === a.end_index)) return;
+    list.push({ k, annotation: a });
+  }
+
+  /** A part's full text from a done event (kept until the item finishes, for cited_text). */
+  #keepFullText(s: OutputSlot, k: number, text: string | undefined): void {
+    if (typeof text === 'string' && text !== '') (s.fullTexts ??= [])[k] = text;
   }
 
   /** Finish every done item at the head of the queue; give the turn to the next one. */

@@ -7,6 +7,7 @@ import type { CountTokensRequest } from '../wire/anthropic-request.ts';
 import type { FunctionTool, InputContent, InputItem } from '../wire/responses-request.ts';
 import { convertInput } from './convert-messages.ts';
 import { collectToolNames, convertTools } from './convert-tools.ts';
+import { loadedTools } from './deferred-tools.ts';
 import { buildToolNameMap } from './tool-names.ts';
 import { imageTokens, pdfTokens } from './media-tokens.ts';
 
@@ -141,10 +142,11 @@ export class TokenCounter {
 
   #countRequest(req: CountTokensRequest): number {
     const messages = req.messages ?? [];
-    const names = buildToolNameMap(collectToolNames(req.tools, messages, req.tool_choice));
+    const visible = loadedTools(req.tools, messages);
+    const names = buildToolNameMap(collectToolNames(visible, messages, req.tool_choice));
     let total = REQUEST_OVERHEAD;
     for (const item of convertInput(req.system, messages, names)) total += this.#item(item);
-    const tools = convertTools(req.tools, names);
+    const tools = convertTools(visible, names);
     if (tools.length > 0) total += TOOLS_OVERHEAD;
     for (const tool of tools) total += this.#tool(tool);
     return total;

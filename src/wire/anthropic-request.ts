@@ -43,8 +43,9 @@ export interface SearchResultBlock {
   cache_control?: CacheControl;
 }
 
-/** Blocks of Anthropic's server-side tools and connectors (from an earlier Anthropic-served turn).
- *  Accepted by validation; the translation drops them: the upstream cannot run or read them. */
+/** Blocks of Anthropic's server-side tools and connectors (from an earlier turn), and ToolSearch's
+ *  tool_reference. Accepted by validation; web search blocks and tool_reference become text for the model,
+ *  the others are dropped: the upstream cannot run or read them. */
 export const SERVER_BLOCK_TYPES = [
   'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result', 'code_execution_tool_result',
   'bash_code_execution_tool_result', 'text_editor_code_execution_tool_result', 'tool_search_tool_result',
@@ -67,6 +68,8 @@ export interface ToolDefinition {
   input_schema?: Record<string, unknown>;
   type?: string; // server tools (web_search_20250305, ...) carry a type
   cache_control?: CacheControl;
+  /** not in the model's context until a tool_reference block names it (ToolSearch) */
+  defer_loading?: boolean;
   [key: string]: unknown;
 }
 
@@ -76,9 +79,12 @@ export type ToolChoice =
   | { type: 'none' }
   | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean };
 
+/** How thinking is returned: summarized text, only the signature ("omitted"), or progress notes ("updates"). */
+export type ThinkingDisplay = 'summarized' | 'omitted' | 'updates' | (string & {});
+
 export type ThinkingConfig =
-  | { type: 'enabled'; budget_tokens: number }
-  | { type: 'adaptive' }
+  | { type: 'enabled'; budget_tokens: number; display?: ThinkingDisplay }
+  | { type: 'adaptive'; display?: ThinkingDisplay }
   | { type: 'disabled' };
 
 export interface MessagesRequest {

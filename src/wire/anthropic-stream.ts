@@ -7,13 +7,41 @@ export interface Usage {
   output_tokens: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  /** server tools run for this reply (web search) */
+  server_tool_use?: { web_search_requests: number; web_fetch_requests?: number };
 }
 
+/** A text block's citation of a web search result. */
+export interface WebSearchCitation {
+  type: 'web_search_result_location';
+  url: string;
+  title: string;
+  cited_text: string;
+  encrypted_index: string;
+}
+
+export interface WebSearchResult { type: 'web_search_result'; url: string; title: string; encrypted_content: string; page_age: string | null }
+export type WebSearchToolResultContent = WebSearchResult[] | { type: 'web_search_tool_result_error'; error_code: string };
+
+export interface WebFetchResult {
+  type: 'web_fetch_result';
+  url: string;
+  retrieved_at: string | null;
+  content: { type: 'document'; source: { type: 'text'; media_type: 'text/plain'; data: string }; title: string | null; citations: null };
+}
+
+/** Server-side tool blocks (web search, and a page opened by it shown as Claude's web fetch). */
+export type ServerToolBlock =
+  | { type: 'server_tool_use'; id: string; name: 'web_search' | 'web_fetch'; input: Record<string, unknown> }
+  | { type: 'web_search_tool_result'; tool_use_id: string; content: WebSearchToolResultContent }
+  | { type: 'web_fetch_tool_result'; tool_use_id: string; content: WebFetchResult | { type: 'web_fetch_tool_result_error'; error_code: string } };
+
 export type OutputBlock =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; citations?: WebSearchCitation[] }
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown };
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | ServerToolBlock;
 
 export interface Message {
   id: string;
@@ -30,13 +58,16 @@ export type ContentBlockStart =
   | { type: 'text'; text: '' }
   | { type: 'thinking'; thinking: ''; signature?: '' }
   | { type: 'redacted_thinking'; data: string }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, never> };
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, never> }
+  | { type: 'server_tool_use'; id: string; name: 'web_search' | 'web_fetch'; input: Record<string, never> }
+  | Exclude<ServerToolBlock, { type: 'server_tool_use' }>;
 
 export type Delta =
   | { type: 'text_delta'; text: string }
   | { type: 'thinking_delta'; thinking: string }
   | { type: 'signature_delta'; signature: string }
-  | { type: 'input_json_delta'; partial_json: string };
+  | { type: 'input_json_delta'; partial_json: string }
+  | { type: 'citations_delta'; citation: WebSearchCitation };
 
 export type AnthropicErrorType =
   | 'invalid_request_error'

@@ -32,14 +32,29 @@ export interface FunctionTool {
   strict: boolean;
 }
 
-export type ResponsesToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
+/** The hosted web search tool (the upstream runs the searches). */
+export interface WebSearchTool {
+  type: 'web_search';
+  filters?: { allowed_domains: string[] };
+  user_location?: { type: 'approximate'; city?: string; region?: string; country?: string; timezone?: string };
+  search_context_size?: 'low' | 'medium' | 'high';
+}
+
+export type ResponsesTool = FunctionTool | WebSearchTool;
+
+export type ResponsesToolChoice =
+  | 'auto' | 'none' | 'required'
+  | { type: 'function'; name: string }
+  | { type: 'allowed_tools'; mode: 'auto' | 'required'; tools: Array<{ type: 'web_search' } | { type: 'function'; name: string }> };
 
 export interface ResponsesRequest {
   model: string;
   instructions?: string;
   input: InputItem[];
-  tools: FunctionTool[];
+  tools: ResponsesTool[];
   tool_choice: ResponsesToolChoice;
+  /** most built-in tool calls (web searches) in one response */
+  max_tool_calls?: number;
   parallel_tool_calls: boolean;
   /** summary is omitted when the client turned thinking off */
   reasoning: { effort: Effort; summary?: 'auto' | 'concise' | 'detailed' };

@@ -179,7 +179,21 @@ describe('Codex source through loadConfig', () => {
     const shown = h.replace(dir, '~'); // homeDir is `dir`, so paths are shown from ~
     assert.deepEqual(paths, [`${shown}/config.toml model_providers.packy.base_url`, `${shown}/config.toml model_reasoning_effort`]);
     assert.match(r.errors[0].fix, /write http:\/\/127\.0\.0\.1:18900\/v1/);
-    assert.match(r.errors[1].fix, /minimal, low, medium, high/);
+    assert.match(r.errors[1].message, /"xhigh" is not accepted by gpt-5-codex \(it accepts low, medium, high\)/);
+    assert.match(r.errors[1].fix, /write one of: low, medium, high; or choose a model that accepts xhigh, e\.g\. gpt-5\.1-codex-max/);
+  });
+
+  test('xhigh from config.toml is taken for a model that accepts it', async () => {
+    const h = await codexHome(ENV_KEY_TOML.replace('model = "gpt-5-codex"', 'model = "gpt-5.2-codex"').replace('model_reasoning_effort = "medium"', 'model_reasoning_effort = "xhigh"'));
+    const r = await loadConfig({ path: null, env: { PACKY_API_KEY: KEY }, codexHome: h, homeDir: dir });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.snapshot!.packycode.defaults.modelReasoningEffort, 'xhigh');
+  });
+
+  test('an effort outside every model\'s list names all of them', async () => {
+    const h = await codexHome(ENV_KEY_TOML.replace('model_reasoning_effort = "medium"', 'model_reasoning_effort = "ultra"'));
+    const r = await loadConfig({ path: null, env: { PACKY_API_KEY: KEY }, codexHome: h, homeDir: dir });
+    assert.match(r.errors[0].fix, /none, minimal, low, medium, high, xhigh/);
   });
 
   test('a key containing ${ is taken literally', async () => {

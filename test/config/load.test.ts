@@ -111,7 +111,7 @@ packycode:
   requires-openai-auth: false
   wire-api: responses
   privacy: { disable-response-storage: false }
-  defaults: { model: gpt-5-codex, model-reasoning-effort: minimal }
+  defaults: { model: gpt-5-codex, model-reasoning-effort: low }
   model-map:
     - { match: "claude-*haiku*", model: gpt-5-codex-low }
   forward-sampling-params: true
@@ -129,7 +129,7 @@ packycode:
     assert.deepEqual(s.fallbacks, [{ name: 'anthropic', baseUrl: 'https://api.anthropic.example.test', apiKey: 'ak-1', models: ['claude-x'] }]);
     assert.equal(s.packycode.requiresOpenaiAuth, false);
     assert.equal(s.packycode.privacy.disableResponseStorage, false);
-    assert.deepEqual(s.packycode.defaults, { model: 'gpt-5-codex', modelReasoningEffort: 'minimal' });
+    assert.deepEqual(s.packycode.defaults, { model: 'gpt-5-codex', modelReasoningEffort: 'low' });
     assert.deepEqual(s.packycode.modelMap, [{ match: 'claude-*haiku*', model: 'gpt-5-codex-low' }]);
     assert.equal(s.packycode.forwardSamplingParams, true);
     assert.equal(s.packycode.credentials.openaiApiKey, '');

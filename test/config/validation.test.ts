@@ -54,7 +54,17 @@ describe('packycode block: one problem per bad value, with its fix', () => {
     {
       name: 'effort outside the list',
       raw: block({ defaults: { 'model-reasoning-effort': 'extreme' } }),
-      line: 'defaults.model-reasoning-effort: "extreme" is not one of the allowed values (minimal, low, medium, high); write one of: minimal, low, medium, high',
+      line: 'defaults.model-reasoning-effort: "extreme" is not one of the allowed values (none, minimal, low, medium, high, xhigh); write one of: none, minimal, low, medium, high, xhigh',
+    },
+    {
+      name: 'effort the default model does not accept',
+      raw: block({ defaults: { model: 'gpt-5-codex', 'model-reasoning-effort': 'xhigh' } }),
+      line: 'defaults.model-reasoning-effort: "xhigh" is not accepted by gpt-5-codex (it accepts low, medium, high); write one of: low, medium, high; or choose a model that accepts xhigh, e.g. gpt-5.1-codex-max, gpt-5.2, gpt-5.2-codex',
+    },
+    {
+      name: 'none for a model without it',
+      raw: block({ defaults: { model: 'gpt-5', 'model-reasoning-effort': 'none' } }),
+      line: 'defaults.model-reasoning-effort: "none" is not accepted by gpt-5 (it accepts minimal, low, medium, high); write one of: minimal, low, medium, high; or choose a model that accepts none, e.g. gpt-5.1, gpt-5.2, gpt-5.4',
     },
     {
       name: 'enabled not a boolean',
@@ -102,6 +112,20 @@ describe('packycode block: one problem per bad value, with its fix', () => {
       const r = validatePackycodeBlock(c.raw, {});
       assert.equal(r.value, null);
       assert.deepEqual(r.problems.map(formatProblem), [c.line]);
+    });
+  }
+
+  const efforts: Array<[string, string, string]> = [
+    ['xhigh for a model that accepts it', 'gpt-5.1-codex-max', 'XHIGH'],
+    ['none for a model that accepts it', 'gpt-5.2', 'none'],
+    ['any effort for a model the catalog does not know', 'gpt-9-experimental', 'xhigh'],
+    ['any effort when the model name carries its own (suffix)', 'gpt-5-codex-high', 'xhigh'],
+  ];
+  for (const [name, model, effort] of efforts) {
+    test(`effort: ${name}`, () => {
+      const r = validatePackycodeBlock(block({ defaults: { model, 'model-reasoning-effort': effort } }), {});
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.value!.defaults.modelReasoningEffort, effort.toLowerCase());
     });
   }
 

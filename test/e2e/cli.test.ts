@@ -144,7 +144,7 @@ describe('packybridge serve', { concurrency: true }, () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`cannot start: 3 configuration problem\\(s\\) in ${join(dir, 'config.yaml').replace(/[.]/g, '\\.')}`));
     assert.ok(r.stderr.includes('packycode.base-url: "codex-api.packycode.com/v1" is not an http(s) URL; write https://codex-api.packycode.com/v1'), r.stderr);
-    assert.match(r.stderr, /packycode\.defaults\.model-reasoning-effort: .*extreme.*; write one of: minimal, low, medium, high/);
+    assert.match(r.stderr, /packycode\.defaults\.model-reasoning-effort: .*extreme.*; write one of: none, minimal, low, medium, high, xhigh/);
     assert.match(r.stderr, /packycode\.credentials\.openai-api-key: is missing/);
   });
 

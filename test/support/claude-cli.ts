@@ -78,6 +78,20 @@ export function findClaudeBinary(root = process.cwd()): string | undefined {
   return candidates.find((p) => existsSync(p) && statSync(p).size > STUB_MAX_BYTES);
 }
 
+/**
+ * The binary of a Claude Code installed under an npm alias beside the main one (e.g. `claude-code-2.1.332`): its
+ * own platform package first, then its bin/claude.exe once its postinstall replaced the placeholder.
+ */
+export function findClaudeBinaryOf(alias: string, root = process.cwd()): string | undefined {
+  const exe = process.platform === 'win32' ? 'claude.exe' : 'claude';
+  let dir: string;
+  try { dir = dirname(createRequire(join(root, 'package.json')).resolve(`${alias}/package.json`)); } catch { return undefined; }
+  const candidates: string[] = [];
+  try { candidates.push(join(dirname(createRequire(join(dir, 'package.json')).resolve(`@anthropic-ai/claude-code-${claudePlatformKey()}/package.json`)), exe)); } catch { /* not installed */ }
+  candidates.push(join(dir, 'bin', 'claude.exe'));
+  return candidates.find((p) => existsSync(p) && statSync(p).size > STUB_MAX_BYTES);
+}
+
 /** Runs `claude -p`; never rejects for the CLI's own failures (they are in the returned run). */
 export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
   const root = mkdtempSync(join(tmpdir(), 'packybridge-claude-'));

@@ -157,3 +157,58 @@ test('RATE_LIMIT_ONCE / FAIL_STREAM_ONCE fail the first request only; the retry 
   assert.equal(outcome(h(req(fs))).terminal, 'response.failed');
   assert.equal(outcome(h(req(fs))).terminal, 'response.completed');
 });
+
+// --- today's Claude Code: web search and deferred tools ------------------------------------------------------
+
+const toolSearch = { type: 'function', name: 'ToolSearch', strict: false, parameters: { type: 'object', properties: { query: { type: 'string' } } } };
+const webSearchFn = { type: 'function', name: 'WebSearch', strict: false, parameters: { type: 'object', properties: { query: { type: 'string' } } } };
+const call = (name: string, args: unknown) => ({ type: 'function_call', call_id: `call_${name}`, name, arguments: JSON.stringify(args) });
+const callOutput = (name: string, output: string) => ({ type: 'function_call_output', call_id: `call_${name}`, output });
+
+test('the hosted web_search tool offered -> a web_search_call with sources, then text citing the first', () => {
+  const s = createDefaultHandler()(req({ tools: [{ type: 'web_search' }], input: [user('packybridge news')] }));
+  assert.equal(s.kind, 'events');
+  const events = s.kind === 'events' ? s.events : [];
+  const types = events.map((e) => e.type);
+  for (const t of ['response.output_item.added', 'response.web_search_call.in_progress', 'response.web_search_call.searching', 'response.web_search_call.completed', 'response.output_text.annotation.added']) {
+    assert.ok(types.includes(t), t);
+  }
+  const done = events.find((e) => e.type === 'response.output_item.done' && e.item?.type === 'web_search_call')!;
+  const action = (done.item as unknown as { action: { type: string; query: string; sources: Array<{ type: string; url: string }> } }).action;
+  assert.equal(action.type, 'search');
+  assert.equal(action.query, 'packybridge news');
+  assert.equal(action.sources.length, 2);
+  assert.ok(action.sources.every((src) => src.type === 'url' && src.url.startsWith('https://search.mock.example/')));
+  assert.deepEqual(outcome(s).types, ['web_search_call', 'message']);
+});
+
+const useCases: Array<[string, Record<string, unknown>, { calls?: unknown; text?: RegExp }]> = [
+  ['SEARCH: with the tool still deferred -> ToolSearch select:WebSearch', { tools: [bash, toolSearch], input: [user('SEARCH: mock news')] }, { calls: [{ name: 'ToolSearch', args: { query: 'select:WebSearch' } }] }],
+  [
+    'SEARCH: once WebSearch is loaded -> WebSearch {query}',
+    { tools: [bash, toolSearch, webSearchFn], input: [user('SEARCH: mock news'), call('ToolSearch', { query: 'select:WebSearch' }), callOutput('ToolSearch', 'Tool loaded: WebSearch')] },
+    { calls: [{ name: 'WebSearch', args: { query: 'mock news' } }] },
+  ],
+  [
+    'the tool\'s output -> text quoting it',
+    { tools: [bash, toolSearch, webSearchFn], input: [user('SEARCH: mock news'), call('WebSearch', { query: 'mock news' }), callOutput('WebSearch', 'Links: https://search.mock.example/x')] },
+    { text: /The WebSearch tool answered: Links: https:\/\/search\.mock\.example\/x/ },
+  ],
+  ['USE: <Tool> {json} loads any deferred tool', { tools: [toolSearch], input: [user('USE: CronList {"all":true}')] }, { calls: [{ name: 'ToolSearch', args: { query: 'select:CronList' } }] }],
+  ['USE: with the tool offered calls it with the JSON', { tools: [toolSearch, { type: 'function', name: 'CronList', parameters: {} }], input: [user('USE: CronList {"all":true}')] }, { calls: [{ name: 'CronList', args: { all: true } }] }],
+  ['ToolSearch already tried and the tool still missing -> says so', { tools: [toolSearch], input: [user('USE: Nope {}'), call('ToolSearch', { query: 'select:Nope' }), callOutput('ToolSearch', 'no match')] }, { text: /The Nope tool is not offered/ }],
+];
+for (const [name, body, want] of useCases) {
+  test(name, () => {
+    const o = decide(body);
+    if (want.calls) assert.deepEqual(o.calls, want.calls);
+    if (want.text) assert.match(o.text ?? '', want.text);
+  });
+}
+
+test('readTurn: conversation texts and the latest call', () => {
+  const f = readTurn({ input: [user('first'), call('ToolSearch', {}), callOutput('ToolSearch', 'x'), user('second')], tools: [{ type: 'web_search' }] });
+  assert.deepEqual(f.conversationTexts, ['first', 'second']);
+  assert.equal(f.lastCallName, 'ToolSearch');
+  assert.equal(f.webSearch, true);
+});

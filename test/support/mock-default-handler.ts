@@ -10,10 +10,17 @@
 //                                          with THINK as well, a reasoning item comes first
 //   THINK                               -> reasoning (2 summary parts + encrypted content), then text
 //   otherwise                           -> "Hello from the mock upstream. (model: <model>)"
+// Before those, for today's Claude Code (web search and deferred tools):
+//   the hosted web_search tool offered  -> a web_search_call (sources on mock.example) + text citing the first;
+//                                          with OPEN_PAGE in the query, then open_page and find_in_page calls too
+//   USE: <Tool> {json} / SEARCH: <query> anywhere in the conversation (SEARCH = USE: WebSearch {"query"}):
+//     the tool's output in the current turn -> "The <Tool> tool answered: <output>"
+//     the tool offered                      -> function_call to it with the JSON
+//     else ToolSearch offered               -> function_call ToolSearch {query: "select:<Tool>"}
 // "Current turn" = the input items after the last model-produced item (assistant message, function_call, reasoning).
 import type { RecordedRequest, ScenarioHandler } from './mock-upstream.ts';
-import { functionCalls, httpError, openaiErrorBody, reasoningThenText, streamError, text } from './response-scenarios.ts';
-import type { BuildOptions, Scenario } from './response-scenarios.ts';
+import { functionCalls, httpError, openaiErrorBody, reasoningThenText, streamError, text, webSearchThenText } from './response-scenarios.ts';
+import type { BuildOptions, Scenario, UrlCitation, WebSearchAction } from './response-scenarios.ts';
 
 type Json = Record<string, unknown>;
 
@@ -29,6 +36,12 @@ export interface TurnFacts {
   /** text.format json_schema's schema, when requested */
   schema?: Json;
   tools: Json[];
+  /** the hosted web_search tool is offered */
+  webSearch: boolean;
+  /** user texts of the whole conversation, oldest first */
+  conversationTexts: string[];
+  /** name of the latest function_call in the input */
+  lastCallName?: string;
 }
 
 /** Pull out what the decisions need from a Responses request body. */
@@ -37,7 +50,12 @@ export function readTurn(body: unknown): TurnFacts {
   const model = typeof b.model === 'string' ? b.model : 'gpt-5-codex';
   const input = Array.isArray(b.input) ? (b.input as Json[]) : [];
   const tools = Array.isArray(b.tools) ? (b.tools as Json[]) : [];
-  const facts: TurnFacts = { model, userTexts: [], tools };
+  const facts: TurnFacts = { model, userTexts: [], tools, webSearch: tools.some((t) => t.type === 'web_search'), conversationTexts: [] };
+  for (const item of input) {
+    const type = item?.type ?? (item?.role ? 'message' : undefined);
+    if (type === 'message' && item.role === 'user') facts.conversationTexts.push(...messageTexts(item.content));
+    if (type === 'function_call' && typeof item.name === 'string') facts.lastCallName = item.name;
+  }
   const format = (b.text as Json | undefined)?.format as Json | undefined;
   if (format?.type === 'json_schema') facts.schema = (format.schema as Json | undefined) ?? {};
   for (let i = input.length - 1; i >= 0; i--) {
@@ -135,9 +153,60 @@ export function createDefaultHandler(): ScenarioHandler {
   };
 }
 
+export const MOCK_SEARCH_HOST = 'https://search.mock.example';
+
+/** What the mock's web search finds for a query: two result URLs, and a text citing the first. */
+export function mockSearch(query: string): { sources: string[]; text: string; citations: UrlCitation[] } {
+  const slug = encodeURIComponent(query.trim().slice(0, 80).toLowerCase().replace(/\s+/g, '-'));
+  const sources = [`${MOCK_SEARCH_HOST}/${slug}/1`, `${MOCK_SEARCH_HOST}/${slug}/2`];
+  const cited = 'The mock search found two pages.';
+  return { sources, text: `${cited} See the sources.`, citations: [{ url: sources[0], title: `Mock result for ${query.trim().slice(0, 80)}`, start_index: 0, end_index: cited.length }] };
+}
+
+const USE = /USE:[ \t]*([A-Za-z0-9_-]+)[ \t]*(\{[^\r\n]*\})?/;
+const SEARCH = /SEARCH:[ \t]*([^\r\n]+)/;
+
+/** The tool a USE:/SEARCH: marker of the conversation asks for, with its arguments. */
+function wantedTool(texts: string[]): { name: string; args: Json } | undefined {
+  for (const t of texts) {
+    const use = USE.exec(t);
+    if (use) {
+      let args: Json = {};
+      try { if (use[2]) args = JSON.parse(use[2]) as Json; } catch { /* not JSON: no arguments */ }
+      return { name: use[1], args };
+    }
+    const search = SEARCH.exec(t);
+    if (search) return { name: 'WebSearch', args: { query: search[1].trim() } };
+  }
+  return undefined;
+}
+
+/** Deferred tools: load the wanted tool through ToolSearch, call it, report its output. */
+function useTool(facts: TurnFacts, opts: BuildOptions): Scenario | undefined {
+  const want = wantedTool(facts.conversationTexts);
+  if (!want) return undefined;
+  if (facts.toolOutput !== undefined && facts.lastCallName === want.name) {
+    return text(`${MOCK_HELLO} The ${want.name} tool answered: ${facts.toolOutput.trim().slice(0, 4000)}`, opts);
+  }
+  if (facts.tools.some((t) => t.name === want.name)) return functionCalls([{ name: want.name, arguments: want.args }], opts);
+  if (facts.lastCallName !== 'ToolSearch' && facts.tools.some((t) => t.name === 'ToolSearch')) {
+    return functionCalls([{ name: 'ToolSearch', arguments: { query: `select:${want.name}` } }], opts);
+  }
+  return text(`${MOCK_HELLO} The ${want.name} tool is not offered.`, opts);
+}
+
 /** The decision table, as a pure function of the turn. */
 export function decide(facts: TurnFacts, opts: BuildOptions = {}): Scenario {
   if (facts.schema) return text(JSON.stringify(sampleForSchema(facts.schema)), opts);
+  if (facts.webSearch && facts.toolOutput === undefined) {
+    const query = (facts.userTexts[0] ?? 'query').trim().slice(0, 200);
+    const found = mockSearch(query);
+    const actions: WebSearchAction[] = [{ type: 'search', query, sources: found.sources }];
+    if (query.includes('OPEN_PAGE')) actions.push({ type: 'open_page', url: found.sources[0] }, { type: 'find_in_page', url: found.sources[0], pattern: 'mock' });
+    return webSearchThenText({ actions, text: found.text, citations: found.citations }, opts);
+  }
+  const used = useTool(facts, opts);
+  if (used) return used;
   if (facts.toolOutput !== undefined) return text(`The command printed: ${facts.toolOutput.trimEnd()}`, opts);
   const all = facts.userTexts.join('\n');
   if (all.includes('RATE_LIMIT')) {

@@ -35,6 +35,15 @@ export interface BuildOptions extends StreamOptions {
   chunks?: number | string[];
 }
 
+/** A url_citation annotation on a message's text (indexes into the text). */
+export interface UrlCitation { url: string; title: string; start_index: number; end_index: number }
+
+/** The action of a web_search_call item. */
+export type WebSearchAction =
+  | { type: 'search'; query: string; sources?: string[] }
+  | { type: 'open_page'; url: string }
+  | { type: 'find_in_page'; url: string; pattern: string };
+
 export interface CallSpec {
   name: string;
   /** JSON text, or an object to serialise */
@@ -92,7 +101,9 @@ export interface ResponseSequence {
   readonly output: OutputItem[];
   /** response.created + response.in_progress */
   start(): ResponseSequence;
-  message(text: string, chunks?: number | string[], status?: 'completed' | 'incomplete'): ResponseSequence;
+  message(text: string, chunks?: number | string[], status?: 'completed' | 'incomplete', annotations?: UrlCitation[]): ResponseSequence;
+  /** a web_search_call item as the API streams it: added, in_progress, searching, completed, done with its action */
+  webSearch(action: WebSearchAction, status?: 'completed' | 'failed'): ResponseSequence;
   refusal(text: string, chunks?: number | string[]): ResponseSequence;
   reasoning(summaries: string[], encrypted: string | null, chunks?: number): ResponseSequence;
   functionCalls(calls: CallSpec[], opts?: { interleave?: boolean; chunks?: number }): ResponseSequence;
@@ -145,7 +156,7 @@ export function sequence(opts: BuildOptions = {}): ResponseSequence {
       push({ type: 'response.in_progress', response: self.response('in_progress') });
       return self;
     },
-    message(text, chunks, status = 'completed') {
+    message(text, chunks, status = 'completed', annotations = []) {
       const itemId = mockId('msg');
       const output_index = output.length;
       push({ type: 'response.output_item.added', output_index, item: { id: itemId, type: 'message', status: 'in_progress', content: [], role: 'assistant' } });
@@ -153,13 +164,32 @@ export function sequence(opts: BuildOptions = {}): ResponseSequence {
       for (const delta of splitText(text, chunks)) {
         push({ type: 'response.output_text.delta', item_id: itemId, output_index, content_index: 0, delta, logprobs: [] });
       }
+      const anns = annotations.map((a) => ({ type: 'url_citation', ...a }));
+      anns.forEach((annotation, annotation_index) => {
+        push({ type: 'response.output_text.annotation.added', item_id: itemId, output_index, content_index: 0, annotation_index, annotation });
+      });
       push({ type: 'response.output_text.done', item_id: itemId, output_index, content_index: 0, text, logprobs: [] });
-      const part = { type: 'output_text', annotations: [], logprobs: [], text };
+      const part = { type: 'output_text', annotations: anns, logprobs: [], text };
       push({ type: 'response.content_part.done', item_id: itemId, output_index, content_index: 0, part: clone(part) });
       const item = { id: itemId, type: 'message', status, content: [part], role: 'assistant' } as OutputItem;
       output.push(item);
       push({ type: 'response.output_item.done', output_index, item: clone(item) });
       outTokens += estimateTokens(text);
+      return self;
+    },
+    webSearch(action, status = 'completed') {
+      const itemId = mockId('ws');
+      const output_index = output.length;
+      push({ type: 'response.output_item.added', output_index, item: { id: itemId, type: 'web_search_call', status: 'in_progress' } as OutputItem });
+      push({ type: 'response.web_search_call.in_progress', item_id: itemId, output_index });
+      push({ type: 'response.web_search_call.searching', item_id: itemId, output_index });
+      push({ type: 'response.web_search_call.completed', item_id: itemId, output_index });
+      const act = action.type === 'search'
+        ? { type: 'search', query: action.query, sources: (action.sources ?? []).map((url) => ({ type: 'url', url })) }
+        : { ...action };
+      const item = { id: itemId, type: 'web_search_call', status, action: act } as OutputItem;
+      output.push(item);
+      push({ type: 'response.output_item.done', output_index, item: clone(item) });
       return self;
     },
     refusal(text, chunks) {
@@ -289,6 +319,19 @@ export function functionCalls(calls: CallSpec[], opts: BuildOptions & { interlea
   if (opts.interleave !== undefined) fo.interleave = opts.interleave;
   if (opts.argChunks !== undefined) fo.chunks = opts.argChunks;
   return events(s.functionCalls(calls, fo).completed(), opts);
+}
+
+/**
+ * Web searches as the API runs them (one web_search_call per action), then a text answer citing the given
+ * sources (a url_citation per cited span).
+ */
+export function webSearchThenText(
+  spec: { actions: WebSearchAction[]; text: string; citations?: UrlCitation[] },
+  opts: BuildOptions = {},
+): Scenario {
+  const s = sequence(opts).start();
+  for (const action of spec.actions) s.webSearch(action);
+  return events(s.message(spec.text, opts.chunks, 'completed', spec.citations ?? []).completed(), opts);
 }
 
 /** Some text, then a function call. */

@@ -5,7 +5,7 @@ import type { RequestTranslationOptions } from '../../src/translate/request-to-r
 import { promptCacheKey } from '../../src/translate/prompt-cache-key.ts';
 import { TOOL_ERROR_MARKER } from '../../src/translate/convert-content.ts';
 import type { MessagesRequest, MessageParam } from '../../src/wire/anthropic-request.ts';
-import type { InputItem } from '../../src/wire/responses-request.ts';
+import type { FunctionTool, InputItem } from '../../src/wire/responses-request.ts';
 
 const OPTS: RequestTranslationOptions = {
   upstreamModel: 'gpt-5-codex',
@@ -173,8 +173,10 @@ describe('user and assistant content', () => {
       [userText('[image omitted: Anthropic file_id references cannot be forwarded]')]],
     ['search_result -> text', [{ role: 'user', content: [{ type: 'search_result', title: 'T', source: 'https://s', content: [{ type: 'text', text: 'c' }] }] }],
       [userText('T\nhttps://s\nc')]],
-    ['server-tool blocks dropped', [{ role: 'assistant', content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} }, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] }, { type: 'text', text: 'found' }] }],
-      [assistantText('found')]],
+    ['web search blocks become text of the assistant turn', [{ role: 'assistant', content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'q' } }, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] }, { type: 'text', text: 'found' }] }],
+      [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: '[web search: "q"]' }, { type: 'output_text', text: '[web search results: none]' }, { type: 'output_text', text: 'found' }] }]],
+    ['other server-tool blocks dropped', [{ role: 'assistant', content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'code_execution', input: { code: 'x' } }, { type: 'code_execution_tool_result', tool_use_id: 'srvtoolu_1', content: {} }, { type: 'text', text: 'found' }] }],
+      [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: '[code_execution: {"code":"x"}]' }, { type: 'output_text', text: 'found' }] }]],
     ['cache_control never forwarded', [{ role: 'user', content: [{ type: 'text', text: 'c', cache_control: { type: 'ephemeral' } }] }], [userText('c')]],
   ];
   for (const [name, messages, expected] of cases) {
@@ -235,7 +237,7 @@ describe('tool calls and results', () => {
       tools: [{ name: long, input_schema: { type: 'object', properties: {} } }],
       messages: [{ role: 'assistant', content: [use('toolu_9', long, {})] }],
     });
-    assert.equal(body.tools[0].name, 'mcp__read_the_file');
+    assert.equal((body.tools[0] as FunctionTool).name, 'mcp__read_the_file');
     assert.deepEqual(body.input, [call('toolu_9', 'mcp__read_the_file', '{}')]);
     assert.equal(toolNames.toOriginal('mcp__read_the_file'), long);
   });
@@ -263,10 +265,10 @@ describe('tools', () => {
     ['nested $schema kept (only top level removed)', { type: 'object', properties: { a: { $schema: 'x', type: 'string' } } }, { type: 'object', properties: { a: { $schema: 'x', type: 'string' } } }],
   ];
   for (const [name, schema, expected] of params) {
-    it(name, () => assert.deepEqual(translate({ tools: [{ name: 'T', input_schema: schema }] }).body.tools[0].parameters, expected));
+    it(name, () => assert.deepEqual((translate({ tools: [{ name: 'T', input_schema: schema }] }).body.tools[0] as FunctionTool).parameters, expected));
   }
 
-  it('server tools are dropped, custom-typed tools kept', () => {
+  it('server tools are dropped except web search, custom-typed tools kept', () => {
     const { body } = translate({
       tools: [
         { type: 'web_search_20250305', name: 'web_search', max_uses: 3 },
@@ -274,7 +276,7 @@ describe('tools', () => {
         { type: 'custom', name: 'Mine', input_schema: { type: 'object', properties: {} } },
       ],
     });
-    assert.deepEqual(body.tools.map((t) => t.name), ['Mine']);
+    assert.deepEqual(body.tools.map((t) => (t.type === 'function' ? t.name : t.type)), ['Mine', 'web_search']);
   });
 
   it('tool without description has no description key', () => {
@@ -298,8 +300,8 @@ describe('tools', () => {
     it(`tool_choice: ${name}`, () => {
       const { body } = translate(req);
       if (expected === 'function:short') {
-        assert.deepEqual(body.tool_choice, { type: 'function', name: body.tools[0].name });
-        assert.ok(body.tools[0].name.length <= 64);
+        assert.deepEqual(body.tool_choice, { type: 'function', name: (body.tools[0] as FunctionTool).name });
+        assert.ok((body.tools[0] as FunctionTool).name.length <= 64);
       } else {
         assert.deepEqual(body.tool_choice, expected);
       }

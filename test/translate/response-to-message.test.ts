@@ -47,8 +47,36 @@ describe('translateResponseEvents on own fixtures', () => {
       content: [
         { type: 'thinking', thinking: 'Short plan.', signature: 'gAAAA_pb_co_signature' },
         { type: 'text', text: 'Checking the tests now.' },
+        { type: 'server_tool_use', id: 'srvtoolu_ws_pb_co01', name: 'web_search', input: { query: 'x' } },
+        { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_ws_pb_co01', content: [] },
         { type: 'tool_use', id: 'call_pb_co01', name: 'Bash', input: { command: 'npm test' } },
       ],
+    },
+    {
+      file: 'web-search-call.jsonl', stop: 'end_turn',
+      content: [
+        { type: 'server_tool_use', id: 'srvtoolu_ws_pb_ws02a', name: 'web_search', input: { query: 'packybridge release notes' } },
+        {
+          type: 'web_search_tool_result', tool_use_id: 'srvtoolu_ws_pb_ws02a', content: [
+            { type: 'web_search_result', url: 'https://example.org/packybridge/releases', title: 'https://example.org/packybridge/releases', encrypted_content: '', page_age: null },
+            { type: 'web_search_result', url: 'https://news.example.com/gateways', title: 'https://news.example.com/gateways', encrypted_content: '', page_age: null },
+          ],
+        },
+        { type: 'server_tool_use', id: 'srvtoolu_ws_pb_ws02b', name: 'web_fetch', input: { url: 'https://example.org/packybridge/releases' } },
+        {
+          type: 'web_fetch_tool_result', tool_use_id: 'srvtoolu_ws_pb_ws02b', content: {
+            type: 'web_fetch_result', url: 'https://example.org/packybridge/releases', retrieved_at: null,
+            content: { type: 'document', source: { type: 'text', media_type: 'text/plain', data: '' }, title: null, citations: null },
+          },
+        },
+        {
+          type: 'text', text: 'Version 2 added web search. It ships today.', citations: [{
+            type: 'web_search_result_location', url: 'https://example.org/packybridge/releases', title: 'packybridge releases',
+            cited_text: 'Version 2 added web search.', encrypted_index: Buffer.from('0:27').toString('base64'),
+          }],
+        },
+      ],
+      usage: { input_tokens: 900, output_tokens: 60, cache_read_input_tokens: 0, server_tool_use: { web_search_requests: 1, web_fetch_requests: 1 } },
     },
     { file: 'error-then-failed.jsonl', error: 'rate_limit_error' },
     { file: 'failed-only.jsonl', error: 'api_error' },

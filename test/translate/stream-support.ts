@@ -78,6 +78,7 @@ export function assertStreamInvariants(out: StreamEvent[], model = 'claude-test-
   let sawSignature = false;
   let textChars = 0;
   let messageDelta = -1;
+  const serverIds = new Set<string>();
   for (let i = 1; i < out.length; i++) {
     const ev = out[i];
     const where = `event ${i} (${ev.type})`;
@@ -91,16 +92,22 @@ export function assertStreamInvariants(out: StreamEvent[], model = 'claude-test-
         openType = ev.content_block.type;
         sawSignature = false;
         textChars = 0;
-        if (ev.content_block.type === 'tool_use') {
+        if (ev.content_block.type === 'tool_use' || ev.content_block.type === 'server_tool_use') {
           assert.ok(ev.content_block.id, `${where}: tool_use has an id`);
           assert.ok(ev.content_block.name, `${where}: tool_use has a name`);
           assert.deepEqual(ev.content_block.input, {});
+        }
+        if (ev.content_block.type === 'server_tool_use') serverIds.add(ev.content_block.id);
+        if (ev.content_block.type === 'web_search_tool_result' || ev.content_block.type === 'web_fetch_tool_result') {
+          assert.ok(serverIds.has(ev.content_block.tool_use_id), `${where}: the result follows its server_tool_use`);
         }
         break;
       case 'content_block_delta': {
         assert.equal(ev.index, open, `${where}: delta for the open block`);
         const d = ev.delta;
-        const expected = openType === 'text' ? ['text_delta'] : openType === 'thinking' ? ['thinking_delta', 'signature_delta'] : ['input_json_delta'];
+        const expected = openType === 'text' ? ['text_delta', 'citations_delta']
+          : openType === 'thinking' ? ['thinking_delta', 'signature_delta']
+            : openType === 'tool_use' || openType === 'server_tool_use' ? ['input_json_delta'] : [];
         assert.ok(expected.includes(d.type), `${where}: ${d.type} in a ${openType} block`);
         assert.ok(!sawSignature, `${where}: signature_delta is the last delta of its block`);
         if (d.type === 'signature_delta') { sawSignature = true; assert.ok(d.signature.length > 0); }
@@ -143,13 +150,17 @@ export function assertStreamInvariants(out: StreamEvent[], model = 'claude-test-
 }
 
 export interface BlockSummary {
-  type: 'text' | 'thinking' | 'tool_use';
+  type: 'text' | 'thinking' | 'tool_use' | 'server_tool_use' | 'web_search_tool_result' | 'web_fetch_tool_result';
   text?: string;
   thinking?: string;
   signature?: string;
   id?: string;
   name?: string;
   json?: string;
+  citations?: unknown[];
+  /** server tool results: the whole content, and the server_tool_use it answers */
+  content?: unknown;
+  tool_use_id?: string;
 }
 
 export interface Summary {
@@ -173,12 +184,15 @@ export function summarize(out: StreamEvent[]): Summary {
       if (cb.type === 'text') blocks.push({ type: 'text', text: '' });
       else if (cb.type === 'thinking') blocks.push({ type: 'thinking', thinking: '' });
       else if (cb.type === 'tool_use') blocks.push({ type: 'tool_use', id: cb.id, name: cb.name, json: '' });
+      else if (cb.type === 'server_tool_use') blocks.push({ type: 'server_tool_use', id: cb.id, name: cb.name, json: '' });
+      else if (cb.type === 'web_search_tool_result' || cb.type === 'web_fetch_tool_result') blocks.push({ type: cb.type, tool_use_id: cb.tool_use_id, content: cb.content });
     } else if (ev.type === 'content_block_delta') {
       const b = blocks[ev.index];
       const d = ev.delta;
       if (d.type === 'text_delta') b.text += d.text;
       else if (d.type === 'thinking_delta') b.thinking += d.thinking;
       else if (d.type === 'signature_delta') b.signature = d.signature;
+      else if (d.type === 'citations_delta') (b.citations ??= []).push(d.citation);
       else b.json += d.partial_json;
     } else if (ev.type === 'message_delta') {
       stopReason = ev.delta.stop_reason;

@@ -101,10 +101,18 @@ const OWN: Record<string, Want> = {
   },
   'completed-only.jsonl': {
     outcome: 'success', stopReason: 'tool_use',
-    blocks: [thinking('Short plan.', 'gAAAA_pb_co_signature'), text('Checking the tests now.'), tool('call_pb_co01', 'Bash', '{"command":"npm test"}')],
-    usage: { input_tokens: 272, output_tokens: 50, cache_read_input_tokens: 128 },
+    blocks: [
+      thinking('Short plan.', 'gAAAA_pb_co_signature'), text('Checking the tests now.'),
+      { type: 'server_tool_use', id: 'srvtoolu_ws_pb_co01', name: 'web_search', json: '{"query":"x"}' },
+      { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_ws_pb_co01', content: [] },
+      tool('call_pb_co01', 'Bash', '{"command":"npm test"}'),
+    ],
+    usage: { input_tokens: 272, output_tokens: 50, cache_read_input_tokens: 128, server_tool_use: { web_search_requests: 1 } },
   },
-  'web-search-ignored.jsonl': { outcome: 'success', stopReason: 'end_turn', blocks: [text('It is sunny today.')] },
+  'web-search-call.jsonl': {
+    outcome: 'success', stopReason: 'end_turn',
+    usage: { input_tokens: 900, output_tokens: 60, cache_read_input_tokens: 0, server_tool_use: { web_search_requests: 1, web_fetch_requests: 1 } },
+  },
 };
 
 describe('own fixtures (test/fixtures/responses)', () => {
@@ -437,10 +445,10 @@ describe('unknown items and events', () => {
   it('unknown item types and event types are ignored without breaking the stream', () => {
     const s = summarize(run([
       created,
-      { type: 'response.output_item.added', output_index: 0, item: { id: 'ws_1', type: 'web_search_call', status: 'in_progress' } },
-      { type: 'response.web_search_call.searching', output_index: 0, item_id: 'ws_1' },
-      { type: 'response.output_text.delta', output_index: 0, item_id: 'ws_1', delta: 'not text' },
-      { type: 'response.output_item.done', output_index: 0, item: { id: 'ws_1', type: 'web_search_call', status: 'completed' } },
+      { type: 'response.output_item.added', output_index: 0, item: { id: 'ci_1', type: 'code_interpreter_call', status: 'in_progress' } },
+      { type: 'response.code_interpreter_call.interpreting', output_index: 0, item_id: 'ci_1' },
+      { type: 'response.output_text.delta', output_index: 0, item_id: 'ci_1', delta: 'not text' },
+      { type: 'response.output_item.done', output_index: 0, item: { id: 'ci_1', type: 'code_interpreter_call', status: 'completed' } },
       { type: 'response.custom_tool_call_input.delta', output_index: 1, item_id: 'ct_1', delta: 'x' },
       { type: 'response.brand_new_event', output_index: 3 },
       msgAdded(2), textDelta(2, 'ok'), msgDone(2, 'ok'), completed(),
