@@ -5,9 +5,10 @@
 import type { MessagesRequest } from '../wire/anthropic-request.ts';
 import type { Effort, ResponsesRequest } from '../wire/responses-request.ts';
 import { convertInput } from './convert-messages.ts';
-import { collectToolNames, convertToolChoice, convertTools, parallelToolCalls } from './convert-tools.ts';
+import { collectToolNames, convertToolChoice, parallelToolCalls } from './convert-tools.ts';
 import { resolveEffort } from './effort.ts';
 import { promptCacheKey } from './prompt-cache-key.ts';
+import { toolConversionCache } from './tool-conversion-cache.ts';
 import { buildToolNameMap } from './tool-names.ts';
 import type { ToolNameMap } from './tool-names.ts';
 
@@ -35,7 +36,7 @@ function textFormat(format: unknown): ResponsesRequest['text'] | undefined {
 export function toResponsesRequest(req: MessagesRequest, opts: RequestTranslationOptions): { body: ResponsesRequest; toolNames: ToolNameMap } {
   const messages = req.messages ?? [];
   const toolNames = buildToolNameMap(collectToolNames(req.tools, messages, req.tool_choice));
-  const tools = convertTools(req.tools, toolNames);
+  const tools = toolConversionCache.convert(req.tools, toolNames); // the same tools every turn: converted once
   const effort = resolveEffort(req, opts);
 
   const body: ResponsesRequest = {
