@@ -24,7 +24,7 @@
 //   --stub-tokenizer             diagnosis: the gateway without the o200k tables (counts become estimates)
 //   --cpu-prof                   gateway CPU profiles of every phase in .bench/profiles/ (node bench/cpuprofile-top.ts <file>)
 //   --strict                     exit 1 when a target fails; --out FILE  results elsewhere
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -333,7 +333,8 @@ async function main(): Promise<void> {
         const r = await lg.run({ ...t.through, body: REQUEST, concurrency: 16, requests: quick ? 400 : 1500, warmup: 0, maxMs: 20_000 });
         window = { from, to: Number(process.hrtime.bigint() / 1000n), requests: r.completed + r.errors, cpuMs: cpuMsOf(gw.pid) - cpu0 };
       }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      // bin/packybridge.js restarts itself (execve) with its memory flags: the first process leaves a tiny profile too
+      const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
       if (file) {
         const summary = summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile, { from: window.from, to: window.to, top: 20 });
         results.profile = {
