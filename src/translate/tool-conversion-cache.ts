@@ -77,8 +77,9 @@ export class ToolConversionCache {
   #misses = 0;
 
   constructor(opts: { maxEntries?: number; maxChars?: number } = {}) {
-    this.maxEntries = opts.maxEntries ?? 64;
-    this.maxChars = opts.maxChars ?? 8_000_000;
+    // a Claude Code tool set is ~60-80 K characters: ~25-30 of them, a few MB of heap at the most
+    this.maxEntries = opts.maxEntries ?? 32;
+    this.maxChars = opts.maxChars ?? 2_000_000;
   }
 
   /** convertTools(tools, names), from the cache when these tools (same content, same upstream names) were converted before. */
