@@ -2,7 +2,7 @@
 // tree with the given files taken from git (HEAD by default); both run alternately, round after round, and
 // the medians are compared.
 //   node bench/ab.ts --revert src/server/sse.ts [--ref HEAD] [--rounds 5] [--what translate,gateway]
-//                    [--concurrency 16] [--batch | --delay 1] [--requests 400]
+//                    [--concurrency 16] [--batch | --delay 1] [--requests 400] [--body cc76k] [--reply 500]
 // --delay MS: the mock waits MS between events (long:200 then), so every event is its own upstream chunk.
 //   node bench/ab.ts --after-flags=--max-semi-space-size=8 --what gateway   (same code, other node flags)
 // translate: events/s per core (bench/translate.ts, CPU time). retained: heap per stream mid-way through a
@@ -24,6 +24,8 @@ const { values: opt } = parseArgs({
     what: { type: 'string', default: 'translate,gateway' },
     concurrency: { type: 'string', default: '16' },
     requests: { type: 'string', default: '400' },
+    body: { type: 'string', default: 'small' },
+    reply: { type: 'string', default: '500' },
     batch: { type: 'boolean', default: false },
     delay: { type: 'string', default: '0' },
     'before-flags': { type: 'string', default: '' },
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
 
   if (what.has('gateway')) {
     const c = Number(opt.concurrency);
-    const mock = await startMock(Number(opt.delay) > 0 ? 'long:200' : 'long:500', opt.batch, Number(opt.delay));
+    const mock = await startMock(Number(opt.delay) > 0 ? 'long:200' : `long:${opt.reply}`, opt.batch, Number(opt.delay));
     const lg = startLoadGen();
     const r: Record<string, { cpu: number[]; rss: number[]; ttft: number[]; rps: number[] }> = {
       before: { cpu: [], rss: [], ttft: [], rps: [] }, after: { cpu: [], rss: [], ttft: [], rps: [] },
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < rounds; i++) {
       for (const [name, dir] of i % 2 === 0 ? trees : [...trees].reverse()) {
         const gw = await startGateway(mock.url, { entry: join(dir, 'bench/gateway-main.ts'), nodeFlags: flags[name] });
-        const spec = { origin: gw.origin, path: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY }, mode: 'anthropic' as const, body: 'small' as const, concurrency: c };
+        const spec = { origin: gw.origin, path: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY }, mode: 'anthropic' as const, body: opt.body, concurrency: c };
         await lg.run({ ...spec, requests: 0, warmup: Math.max(40, c * 2), maxMs: 1 });
         const mem = sampleMemory(gw.pid);
         const cpu0 = cpuMsOf(gw.pid);
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
       }
     }
     for (const k of ['before', 'after']) {
-      console.log(`gateway ${k.padEnd(6)} (${c} streams${opt.batch ? ', --batch' : ''}${Number(opt.delay) > 0 ? `, --delay ${opt.delay}` : ''}): ${med(r[k].cpu).toFixed(2)} CPU ms/request, peak RSS ${med(r[k].rss).toFixed(0)} MB, first text p50 ${med(r[k].ttft).toFixed(2)} ms, ${med(r[k].rps).toFixed(0)} req/s`);
+      console.log(`gateway ${k.padEnd(6)} (${c} streams of ${opt.body}${opt.batch ? ', --batch' : ''}${Number(opt.delay) > 0 ? `, --delay ${opt.delay}` : ''}): ${med(r[k].cpu).toFixed(2)} CPU ms/request, peak RSS ${med(r[k].rss).toFixed(0)} MB, first text p50 ${med(r[k].ttft).toFixed(2)} ms, ${med(r[k].rps).toFixed(0)} req/s`);
     }
     console.log(`gateway change: CPU per request ${((100 * med(r.after.cpu)) / med(r.before.cpu) - 100).toFixed(1)}%, peak RSS ${((100 * med(r.after.rss)) / med(r.before.rss) - 100).toFixed(1)}%`);
     await stopAll();

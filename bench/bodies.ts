@@ -1,6 +1,9 @@
-// Benchmark request bodies: a small request, a Claude-Code-shaped one (3 system blocks, 24 tools with
-// $schema, a first user turn, ~76 KB) and a ~100 KB count_tokens request with a conversation history.
-// All texts are generated (bench/text.ts). `salt` makes every system/tool text new (a cold count);
+// Benchmark request bodies, in the shapes of the captured Claude Code requests (3 system blocks, 24 tools with
+// $schema, metadata, thinking, context_management), sized like them: `cc76k` (the headless default model's
+// 76 KB), `cc120k` (the 115-124 KB requests: a 26 KB system prompt, 82 KB of tools), `cc300k` (the 76 KB
+// request grown turn by turn, one tool round trip a turn, until it passes 300 KB), `kb:<n>` (about n KB: the
+// cost-growth table) and ~120 KB count_tokens bodies. All texts are generated (bench/text.ts): the shapes and
+// sizes are the clients', the words are our own. `salt` makes every system/tool text new (a cold count);
 // `turn` changes only the messages (a warm count: system prompt and tools repeat).
 import type { MessagesRequest, ToolDefinition, MessageParam } from '../src/wire/anthropic-request.ts';
 import type { ResponsesRequest } from '../src/wire/responses-request.ts';
@@ -39,8 +42,8 @@ function schema(g: TextGen, salt: string, nProps: number): Record<string, unknow
   return s;
 }
 
-function tools(g: TextGen, salt: string, scale: number): ToolDefinition[] {
-  return TOOLS.map(([name, chars]) => ({
+function tools(g: TextGen, salt: string, scale: number, count = TOOLS.length): ToolDefinition[] {
+  return TOOLS.slice(0, count).map(([name, chars]) => ({
     name,
     description: salt + g.text(Math.round(chars * scale)),
     input_schema: schema(g, salt, 1 + g.int(5)),
@@ -83,6 +86,49 @@ function history(g: TextGen, turn: number, chars: number): MessageParam[] {
   return out;
 }
 
+/** One tool round trip of a growing session: assistant text + tool_use, then the tool_result (1-5 KB). Seeded
+ *  by its index, so round i is the same bytes in every later request of the session. */
+function roundTrip(i: number): MessageParam[] {
+  const g = new TextGen(20_000 + i);
+  const id = `toolu_round_${i}`;
+  return [
+    { role: 'assistant', content: [{ type: 'text', text: g.sentence() }, { type: 'tool_use', id, name: i % 3 === 0 ? 'ReadFile' : 'Shell', input: { command: g.codeLine() } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: g.text(1000 + g.int(4000)) }] },
+  ];
+}
+
+function roundTrips(n: number): MessageParam[] {
+  const out: MessageParam[] = [];
+  for (let i = 0; i < n; i++) out.push(...roundTrip(i));
+  return out;
+}
+
+/** The 115-124 KB captured shape: a 26 KB system prompt and ~82 KB of tools. */
+export function claudeCode120kRequest(opts: ClaudeCodeOptions = {}): MessagesRequest {
+  return claudeCodeRequest({ systemChars: 26_000, toolScale: 1.32, ...opts });
+}
+
+/** The fewest round trips that take the 76 KB request past `bytes` (a session grown turn by turn). */
+export function roundsFor(bytes: number): number {
+  let n = 0;
+  let size = JSON.stringify(claudeCodeRequest()).length;
+  while (size < bytes) size += JSON.stringify(roundTrip(n++)).length + 2;
+  return n;
+}
+
+/**
+ * About `kb` KB in Claude Code's shape: below 76 KB fewer and shorter tools and a shorter system prompt,
+ * above it the 76 KB request plus a grown conversation.
+ */
+export function sizedRequest(kb: number): MessagesRequest {
+  const base = JSON.stringify(claudeCodeRequest()).length;
+  if (kb * 1024 >= base) return claudeCodeRequest({ rounds: roundsFor(kb * 1024) });
+  const at = (f: number): MessagesRequest => claudeCodeRequest({ systemChars: Math.round(5600 * f), toolScale: 0.89 * f, toolCount: Math.max(1, Math.round(24 * f)) });
+  let f = (kb * 1024) / base;
+  for (let i = 0; i < 4; i++) f *= (kb * 1024) / JSON.stringify(at(f)).length; // the first turn and schemas do not scale
+  return at(f);
+}
+
 export function smallRequest(): MessagesRequest {
   return { model: BENCH_MODEL, max_tokens: 1024, stream: true, messages: [{ role: 'user', content: 'Say hi in one short sentence.' }] };
 }
@@ -94,6 +140,14 @@ export interface ClaudeCodeOptions {
   turn?: number;
   /** extra history, in characters (count_tokens: makes the request ~100 KB) */
   historyChars?: number;
+  /** the long system block's length (default 5,600 characters: the 76 KB request) */
+  systemChars?: number;
+  /** tool description length factor (default 0.89: the 76 KB request) and how many of the 24 tools */
+  toolScale?: number;
+  toolCount?: number;
+  /** tool round trips appended after the first turn, each the same for every request that has it (a session
+   *  growing turn by turn: request n carries rounds 0..n-1, the last one is new) */
+  rounds?: number;
 }
 
 /** Claude Code's request shape: ~76 KB with the defaults. */
@@ -104,9 +158,13 @@ export function claudeCodeRequest(opts: ClaudeCodeOptions = {}): MessagesRequest
   const varying = new TextGen(1000 + turn);
   const req: MessagesRequest = {
     model: BENCH_MODEL,
-    messages: [...firstTurn(varying, turn), ...(opts.historyChars ? history(varying, turn, opts.historyChars) : [])],
-    system: system(fixed, salt, 5600),
-    tools: tools(fixed, salt, 0.89),
+    messages: [
+      ...firstTurn(varying, turn),
+      ...(opts.historyChars ? history(varying, turn, opts.historyChars) : []),
+      ...(opts.rounds ? roundTrips(opts.rounds) : []),
+    ],
+    system: system(fixed, salt, opts.systemChars ?? 5600),
+    tools: tools(fixed, salt, opts.toolScale ?? 0.89, opts.toolCount),
     metadata: { user_id: JSON.stringify({ device_id: '0'.repeat(64), account_uuid: '', session_id: SESSION }) },
     max_tokens: 64000,
     thinking: { type: 'adaptive' },
@@ -119,11 +177,12 @@ export function claudeCodeRequest(opts: ClaudeCodeOptions = {}): MessagesRequest
 }
 
 /**
- * A ~100 KB count_tokens body (Claude Code's /context sends model, system, tools, messages).
- * `followUp`: the conversation of turn 0 plus one new user message (a session's next request).
+ * A ~120 KB count_tokens body (Claude Code's /context sends model, system, tools, messages): the 76 KB shape
+ * with a conversation of ~45 KB. `followUp`: the conversation of turn 0 plus one new user message (a session's
+ * next request: only the last message is new).
  */
 export function countTokensRequest(opts: { salt?: string; turn?: number; followUp?: number } = {}): Record<string, unknown> {
-  const full = claudeCodeRequest({ ...opts, historyChars: 23_000 });
+  const full = claudeCodeRequest({ ...opts, historyChars: 44_000 });
   const messages = opts.followUp === undefined ? full.messages
     : [...full.messages, { role: 'user', content: `Follow-up ${opts.followUp}: ${new TextGen(5000 + opts.followUp).sentence()}` }];
   return { model: full.model, system: full.system, tools: full.tools, messages };
@@ -136,17 +195,31 @@ export function upstreamBody(req: MessagesRequest): ResponsesRequest {
   }).body;
 }
 
-/** Named bodies, as JSON text: what a load run sends. `i` varies cold bodies per request. */
-export type BodyName = 'small' | 'cc76k' | 'small-direct' | 'cc76k-direct' | 'count-warm' | 'count-followup' | 'count-cold';
+/**
+ * Named bodies, as JSON text: what a load run sends. Messages requests: `small`, `cc76k`, `cc120k`, `cc300k`,
+ * `kb:<n>`; with `-direct` appended, the Responses request packybridge sends upstream for the same one (the
+ * direct floor: the mock parses the same conversation on both paths). count_tokens: `count-warm`,
+ * `count-followup`, `count-cold`. `i` varies the count bodies per request.
+ */
+export type BodyName = string;
+
+/** The Messages request a body name stands for (not the count_tokens ones). */
+export function messagesRequestFor(name: string): MessagesRequest {
+  if (name === 'small') return smallRequest();
+  if (name === 'cc76k') return claudeCodeRequest();
+  if (name === 'cc120k') return claudeCode120kRequest();
+  if (name === 'cc300k') return claudeCodeRequest({ rounds: roundsFor(300 * 1024) });
+  const kb = /^kb:(\d+(?:\.\d+)?)$/.exec(name);
+  if (kb) return sizedRequest(Number(kb[1]));
+  throw new Error(`unknown benchmark body "${name}" (small, cc76k, cc120k, cc300k, kb:<n>, each optionally -direct; count-warm, count-followup, count-cold)`);
+}
 
 export function bodyText(name: BodyName, i = 0): string {
   switch (name) {
-    case 'small': return JSON.stringify(smallRequest());
-    case 'cc76k': return JSON.stringify(claudeCodeRequest());
-    case 'small-direct': return JSON.stringify(upstreamBody(smallRequest()));
-    case 'cc76k-direct': return JSON.stringify(upstreamBody(claudeCodeRequest()));
     case 'count-warm': return JSON.stringify(countTokensRequest({ turn: i }));
     case 'count-followup': return JSON.stringify(countTokensRequest({ turn: 0, followUp: i }));
     case 'count-cold': return JSON.stringify(countTokensRequest({ salt: `[s${i}-${process.pid}-${Date.now().toString(36)}] `, turn: i }));
   }
+  if (name.endsWith('-direct')) return JSON.stringify(upstreamBody(messagesRequestFor(name.slice(0, -'-direct'.length))));
+  return JSON.stringify(messagesRequestFor(name));
 }

@@ -1,23 +1,30 @@
 // `npm run bench`: packybridge against the direct mock upstream, each in its own process on 127.0.0.1, with a
-// separate load generator (bench/load-worker.ts). Phases:
+// separate load generator (bench/load-worker.ts). By default every stream carries a real-sized Claude Code
+// request (the captured 76 KB shape) and gets a 200-delta reply; the direct floor posts the same conversation
+// as the Responses request packybridge would send (so the mock parses the same bytes on both paths), and the
+// mock writes each reply (headers and body) in one socket write, so the floor is as fast as it can be.
+// Phases:
 //   translate  translation alone, one thread (bench/translate.ts) and the heap a long stream keeps (retained.ts)
-//   count      count_tokens in-process on a ~100 KB request (bench/count-tokens.ts), then over HTTP
-//   latency    added time to first text at 1 stream, small and 76 KB requests (a short reply)
-//   streams    long replies at 1/16/64/256 concurrent streams, through packybridge and straight to the mock
-//   capacity   16 and 64 streams again, the mock writing each reply at once (the gateway's own ceiling)
+//   count      count_tokens in-process on a ~120 KB request (bench/count-tokens.ts), then over HTTP
+//   latency    added time to first text at 1 stream, small and --request bodies (a short reply)
+//   streams    1/16/64/256 concurrent streams, through packybridge and straight to the mock
+//   profile    a CPU profile of the gateway over 16 streams: CPU per request, where it goes (by module)
+//   cost       how the cost grows: gateway CPU per request by request size (10 KB .. 1 MB) and reply length
 // Prints a markdown table with PASS/FAIL per target; writes .bench/results.json.
 // Options:
-//   --quick                      fewer requests (~30 s)
+//   --quick                      fewer requests
 //   --only streams,latency       some phases only; --concurrency 1,16 other stream counts
-//   --batch                      streams phase with the mock writing each reply in one write
-//   --request cc76k              streams phase with the 76 KB Claude Code body instead of a small one
+//   --request cc76k              the request of the latency/streams/profile phases: small, cc76k, cc120k, cc300k, kb:<n>
+//   --reply 200                  text deltas per reply in the streams/profile phases
+//   --per-event                  the mock writes one event per write (a slow floor: the old default)
+//   --events-per-write N         the mock writes N events per write, one write per event-loop turn
 //   --count-first                streams phase on a gateway that answered count_tokens first (o200k tables loaded)
 //   --src                        gateway from src/ by type stripping (default: dist/, rebuilt when src/ is newer)
 //   --gateway-flags=--max-semi-space-size=16   node flags for the gateway
 //   --stub-tokenizer             diagnosis: the gateway without the o200k tables (counts become estimates)
-//   --cpu-prof                   gateway CPU profiles in .bench/profiles/ (node bench/cpuprofile-top.ts <file>)
+//   --cpu-prof                   gateway CPU profiles of every phase in .bench/profiles/ (node bench/cpuprofile-top.ts <file>)
 //   --strict                     exit 1 when a target fails; --out FILE  results elsewhere
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,32 +33,39 @@ import {
   type Gateway, type LoadGen, type Mock,
 } from './procs.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
-import type { BodyName } from './bodies.ts';
+import { bodyText, type BodyName } from './bodies.ts';
 import type { CountTokensResult } from './count-tokens.ts';
 import type { TranslateResult } from './translate.ts';
 import { summarize, type Summary } from './stats.ts';
-import { evaluateTargets, markdownReport, type Results, type StreamRow, type LatencyRow } from './report.ts';
+import { evaluateTargets, markdownReport, type CostRow, type Results, type StreamRow, type LatencyRow } from './report.ts';
+import { formatProfile, summarizeProfile, type Profile } from './cpuprofile-top.ts';
 
 const { values: opt } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     concurrency: { type: 'string', default: '1,16,64,256' },
-    batch: { type: 'boolean', default: false },
+    reply: { type: 'string', default: '200' },
+    'per-event': { type: 'boolean', default: false },
+    'events-per-write': { type: 'string', default: '0' },
     src: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
     'gateway-flags': { type: 'string', default: '' },
     'stub-tokenizer': { type: 'boolean', default: false },
-    request: { type: 'string', default: 'small' },
+    request: { type: 'string', default: 'cc76k' },
     'count-first': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, '.bench/results.json') },
   },
 });
 
-const phases = new Set((opt.only ?? 'translate,count,latency,streams,capacity').split(',').map((s) => s.trim()));
+const phases = new Set((opt.only ?? 'translate,count,latency,streams,profile,cost').split(',').map((s) => s.trim()));
+const REPLY = Number(opt.reply);
+/** How the mock writes a reply: 'batch' (one write: the fastest floor), 'per-event', or 'events-per-write:N'. */
+const MOCK_MODE: StreamRow['mock'] = opt['per-event'] ? 'per-event' : Number(opt['events-per-write']) > 1 ? `events-per-write:${Number(opt['events-per-write'])}` : 'batch';
+const REQUEST = opt.request;
 const quick = opt.quick;
-const WATCHDOG_MS = 280_000;
+const WATCHDOG_MS = 900_000;
 /** The reply of the latency phase: ~30 text deltas. */
 const SHORT_REPLY = 'Hi! This is a short answer from the mock upstream, a few words long, so the first text is all that is timed here.';
 const log = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
@@ -97,16 +111,15 @@ function mergeResults(a: LoadResult | undefined, b: LoadResult): LoadResult {
   };
 }
 
-/** Added latency at 1 stream: direct and through, small and 76 KB, interleaved in rounds so drift hits both alike. */
+/** Added latency at 1 stream: direct and through, small and --request, interleaved in rounds so drift hits both alike. */
 async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>): Promise<LatencyRow[]> {
   const rounds = quick ? 2 : 8;
   const perRound = quick ? 40 : 100;
-  const kinds: Array<{ key: string; size: 'small' | '76KB'; path: 'direct' | 'through'; target: Target; body: BodyName }> = [
-    { key: 'direct-small', size: 'small', path: 'direct', target: t.direct, body: 'small-direct' },
-    { key: 'through-small', size: 'small', path: 'through', target: t.through, body: 'small' },
-    { key: 'direct-76KB', size: '76KB', path: 'direct', target: t.direct, body: 'cc76k-direct' },
-    { key: 'through-76KB', size: '76KB', path: 'through', target: t.through, body: 'cc76k' },
-  ];
+  const sizes = [...new Set(['small', REQUEST])];
+  const kinds = sizes.flatMap((size) => [
+    { key: `direct-${size}`, target: t.direct, body: `${size}-direct` },
+    { key: `through-${size}`, target: t.through, body: size },
+  ]);
   const acc = new Map<string, LoadResult>();
   for (let r = 0; r < rounds; r++) {
     for (const k of kinds) {
@@ -115,11 +128,12 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>): Promise
     }
   }
   const rows: LatencyRow[] = [];
-  for (const size of ['small', '76KB'] as const) {
+  for (const size of sizes) {
     const d = acc.get(`direct-${size}`)!;
     const th = acc.get(`through-${size}`)!;
     const row: LatencyRow = {
-      size, requests: d.completed + th.completed, errors: d.errors + th.errors, errorSamples: [...d.errorSamples, ...th.errorSamples],
+      size, kb: Buffer.byteLength(bodyText(size)) / 1024,
+      requests: d.completed + th.completed, errors: d.errors + th.errors, errorSamples: [...d.errorSamples, ...th.errorSamples],
       direct: { ttfb: summarize(d.ttfb), ttft: summarize(d.ttft) },
       through: { ttfb: summarize(th.ttfb), ttft: summarize(th.ttft) },
       addedTtftP50: summarize(th.ttft).p50 - summarize(d.ttft).p50,
@@ -131,42 +145,62 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>): Promise
   return rows;
 }
 
-async function streamsPhase(
-  lg: LoadGen, t: ReturnType<typeof targets>, mock: Mock, gw: Gateway, levels: number[], mockMode: StreamRow['mock'],
-): Promise<StreamRow[]> {
+async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mock, gw: Gateway, levels: number[]): Promise<StreamRow[]> {
   const rows: StreamRow[] = [];
   for (const c of levels) {
-    // --batch replies are cheap for the mock: more of them for the same measuring time
-    const requests = mockMode === 'batch' ? Math.max(quick ? 400 : 1200, c * 16) : quick ? Math.max(100, c * 2) : Math.max(400, c * 8);
+    // a per-event reply costs the mock ~1 ms; one write per reply next to nothing: more requests then
+    const requests = MOCK_MODE === 'per-event' ? (quick ? Math.max(100, c * 2) : Math.max(400, c * 8)) : Math.max(quick ? 300 : 1000, c * (quick ? 4 : 10));
     for (const path of ['direct', 'through'] as const) {
       const target = path === 'direct' ? t.direct : t.through;
       const mem = path === 'through' ? sampleMemory(gw.pid) : null;
       // warm-up first (connections, JIT), then the measured run with CPU accounting
-      const body: BodyName = opt.request === 'cc76k' ? (path === 'direct' ? 'cc76k-direct' : 'cc76k') : path === 'direct' ? 'small-direct' : 'small';
+      const body: BodyName = path === 'direct' ? `${REQUEST}-direct` : REQUEST;
       await lg.run({ ...target, body, concurrency: c, requests: 0, warmup: Math.max(20, c), maxMs: 1 });
       const cpu0 = { gw: cpuMsOf(gw.pid), mock: cpuMsOf(mock.proc.pid!), lg: cpuMsOf(lg.proc.pid!) };
       const r = await lg.run({ ...target, body, concurrency: c, requests, warmup: 0, maxMs: quick ? 6_000 : 15_000 });
       const per = (a: number, b: number): number => (r.completed + r.errors > 0 ? (b - a) / (r.completed + r.errors) : Number.NaN);
       const row: StreamRow = {
-        path, mock: mockMode, concurrency: c, requests: r.completed + r.errors, completed: r.completed, errors: r.errors, errorSamples: r.errorSamples,
+        path, mock: MOCK_MODE, request: REQUEST, replyDeltas: REPLY, concurrency: c, requests: r.completed + r.errors, completed: r.completed, errors: r.errors, errorSamples: r.errorSamples,
         rps: (r.completed / r.wallMs) * 1000,
         ttfb: summarize(r.ttfb), ttft: summarize(r.ttft), total: summarize(r.total),
         kbPerReply: r.bytes / 1024 / Math.max(1, r.completed + r.errors),
         mockCpuMsPerReq: per(cpu0.mock, cpuMsOf(mock.proc.pid!)),
         loadgenCpuMsPerReq: per(cpu0.lg, cpuMsOf(lg.proc.pid!)),
+        loadavg: loadavg1(),
       };
       if (path === 'through') {
         row.gatewayCpuMsPerReq = per(cpu0.gw, cpuMsOf(gw.pid));
         row.gatewayPeakRssMb = mem!.stop();
       }
       rows.push(row);
-      log(`streams${mockMode === 'batch' ? ' --batch' : ''} ${String(c).padStart(3)} ${path.padEnd(7)}: ${row.rps.toFixed(1)} req/s, first text p50 ${row.ttft.p50.toFixed(2)} ms p95 ${row.ttft.p95.toFixed(2)} ms, errors ${row.errors}` +
+      log(`streams ${String(c).padStart(3)} ${path.padEnd(7)}: ${row.rps.toFixed(1)} req/s, first text p50 ${row.ttft.p50.toFixed(2)} ms p95 ${row.ttft.p95.toFixed(2)} ms, errors ${row.errors}` +
         `, mock CPU ${((row.mockCpuMsPerReq * row.rps) / 10).toFixed(0)}%` +
         (row.gatewayPeakRssMb !== undefined ? `, gateway RSS ${row.gatewayPeakRssMb.toFixed(0)} MB, CPU ${row.gatewayCpuMsPerReq!.toFixed(2)} ms/req` : '') +
-        (row.errorSamples.length ? `\n  first error: ${row.errorSamples[0]}` : ''));
+        `, load ${row.loadavg}` + (row.errorSamples.length ? `\n  first error: ${row.errorSamples[0]}` : ''));
     }
   }
   return rows;
+}
+
+/** Gateway CPU per request for one body at one concurrency: /proc CPU ticks over a time-boxed run. */
+async function costPoint(lg: LoadGen, t: ReturnType<typeof targets>, gw: Gateway, body: string, replyDeltas: number): Promise<CostRow> {
+  const c = 8;
+  await lg.run({ ...t.through, body, concurrency: c, requests: 0, warmup: 2 * c, maxMs: 1 });
+  const cpu0 = cpuMsOf(gw.pid);
+  const r = await lg.run({ ...t.through, body, concurrency: c, requests: 5000, warmup: 0, maxMs: quick ? 2_500 : 6_000 });
+  const n = r.completed + r.errors;
+  const cpuMsPerReq = (cpuMsOf(gw.pid) - cpu0) / Math.max(1, n);
+  const row: CostRow = {
+    body, kb: Buffer.byteLength(bodyText(body)) / 1024, replyDeltas, requests: n, errors: r.errors, cpuMsPerReq,
+    requestsPerCoreSec: 1000 / cpuMsPerReq, loadavg: loadavg1(),
+  };
+  log(`cost ${body} (${row.kb.toFixed(0)} KB), ${replyDeltas}-delta reply: ${cpuMsPerReq.toFixed(2)} CPU ms/request over ${n} requests, load ${row.loadavg}`);
+  return row;
+}
+
+/** One minute load average now (the machine is shared: noted beside every figure). */
+function loadavg1(): number {
+  try { return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]); } catch { return Number.NaN; }
 }
 
 async function countHttpPhase(lg: LoadGen, t: ReturnType<typeof targets>): Promise<Results['countTokens']['http']> {
@@ -191,13 +225,15 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: machine(),
     setup: {
-      mock: `${opt.request === 'cc76k' ? 'streams carry the 76 KB Claude Code request; ' : ''}streams and count_tokens: long:500 (${opt.batch ? 'one write per reply, --batch' : 'one write per event'}); latency: a ${SHORT_REPLY.split(' ').length}-word reply, one write per event`,
+      request: REQUEST,
+      mock: `streams: the ${REQUEST} request, a ${REPLY}-delta reply (${MOCK_MODE === 'batch' ? 'headers and reply in one write' : MOCK_MODE === 'per-event' ? 'one write per event' : MOCK_MODE.replace(':', ' ')}); ` +
+        `the direct floor posts the same conversation as a Responses request; latency: a ${SHORT_REPLY.split(' ').length}-word reply, one write per event`,
       gateway: (opt.src ? 'src/cli.ts via Node type stripping' : 'bin/packybridge.js (dist/, as shipped)') + (opt['gateway-flags'] ? `, node ${opt['gateway-flags']}` : '') +
         (opt['stub-tokenizer'] ? ', tokenizer stubbed out (--stub-tokenizer)' : '') +
         (opt['count-first'] ? ', count_tokens answered before the streams (--count-first)' : ''),
       quick,
     },
-    streams: [], latency: [],
+    streams: [], latency: [], cost: [],
     countTokens: {},
   };
   // how busy the machine is before anything of ours runs (1 s of /proc/stat)
@@ -232,14 +268,16 @@ async function main(): Promise<void> {
     mkdirSync(profileDir, { recursive: true });
     nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   }
-  const needServers = ['latency', 'streams', 'capacity', 'count'].some((p) => phases.has(p));
+  const needServers = ['latency', 'streams', 'profile', 'cost', 'count'].some((p) => phases.has(p));
   if (needServers && !opt.src && ensureBuilt() === 'built') log('rebuilt dist/ (src/ was newer)');
   const lg = needServers ? startLoadGen() : null;
   if (lg) try {
     /** A mock, a gateway in front of it, a sanity request each way; `run` gets the targets. */
-    const withServers = async (scenario: string, batch: boolean, run: (t: ReturnType<typeof targets>, mock: Mock, gw: Gateway) => Promise<void>): Promise<void> => {
-      const mock = await startMock(scenario, batch);
-      const gw = await startGateway(mock.url, { dist: !opt.src, nodeFlags });
+    const withServers = async (
+      scenario: string, mode: StreamRow['mock'], run: (t: ReturnType<typeof targets>, mock: Mock, gw: Gateway) => Promise<void>, extraFlags: string[] = [],
+    ): Promise<void> => {
+      const mock = await startMock(scenario, mode === 'batch', 0, mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1);
+      const gw = await startGateway(mock.url, { dist: !opt.src, nodeFlags: [...nodeFlags, ...extraFlags] });
       const t = targets(mock, gw);
       log(`mock ${scenario} ${mock.origin} (pid ${mock.proc.pid}), gateway ${gw.origin} (pid ${gw.pid}), load generator pid ${lg.proc.pid}`);
       try {
@@ -255,38 +293,73 @@ async function main(): Promise<void> {
       }
     };
     if (phases.has('latency')) {
-      // a short reply: the time to first text without a 500-event burst competing for the cores
+      // a short reply: the time to first text without a long burst competing for the cores
       log('added latency at 1 stream...');
-      await withServers(`text:${SHORT_REPLY}`, false, async (t) => { results.latency = await latencyPhase(lg, t); });
+      await withServers(`text:${SHORT_REPLY}`, 'per-event', async (t) => { results.latency = await latencyPhase(lg, t); });
     }
     const levels = opt.concurrency.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
     if (phases.has('count')) {
       // a gateway of its own: its memo and heap must not carry into the stream runs (nor theirs into it)
       log('count_tokens over HTTP...');
-      await withServers(`text:${SHORT_REPLY}`, false, async (t, _mock, gw) => {
+      await withServers(`text:${SHORT_REPLY}`, 'per-event', async (t, _mock, gw) => {
         const before = memoryOf(gw.pid).rss;
         results.countTokens.http = await countHttpPhase(lg, t);
         results.countTokens.gatewayRssMb = { before, after: memoryOf(gw.pid).rss };
       });
     }
     if (phases.has('streams')) {
-      await withServers('long:500', opt.batch, async (t, mock, gw) => {
+      await withServers(`long:${REPLY}`, MOCK_MODE, async (t, mock, gw) => {
         if (opt['count-first']) {
           // as in a Claude Code session: count_tokens before the streams, so the o200k tables are resident
           const r = await lg.run({ ...t.count, body: 'count-cold', uniqueBodies: true, concurrency: 1, requests: 5, warmup: 0, maxMs: 20_000 });
           if (r.errors > 0) throw new Error(`count_tokens before the streams failed: ${r.errorSamples[0]}`);
           log(`count_tokens answered first: gateway RSS ${memoryOf(gw.pid).rss.toFixed(0)} MB`);
         }
-        results.streams.push(...await streamsPhase(lg, t, mock, gw, levels, opt.batch ? 'batch' : 'per-event'));
+        results.streams.push(...await streamsPhase(lg, t, mock, gw, levels));
       });
     }
-    if (phases.has('capacity') && !opt.batch) {
-      // the per-event mock is the bottleneck of the direct path from 16 streams on (one write per event, a core
-      // busy): the same streams again with each reply in one write, for both paths: the gateway's own capacity
-      log('capacity: the mock writes each reply in one write (--batch)...');
-      await withServers('long:500', true, async (t, mock, gw) => {
-        results.streams.push(...await streamsPhase(lg, t, mock, gw, levels.filter((c) => c === 16 || c === 64), 'batch'));
+    if (phases.has('profile')) {
+      // where the gateway's CPU goes: a profile of the measured window only (V8's timestamps are the monotonic
+      // clock, as process.hrtime here), start-up and warm-up left out
+      log(`profile: 16 streams of ${REQUEST}, the gateway under --cpu-prof...`);
+      const dir = join(ROOT, '.bench/profile');
+      removeDir(dir);
+      mkdirSync(dir, { recursive: true });
+      let window = { from: 0, to: 0, requests: 0, cpuMs: 0 };
+      await withServers(`long:${REPLY}`, MOCK_MODE, async (t, _mock, gw) => {
+        await lg.run({ ...t.through, body: REQUEST, concurrency: 16, requests: 0, warmup: 200, maxMs: 1 });
+        const from = Number(process.hrtime.bigint() / 1000n);
+        const cpu0 = cpuMsOf(gw.pid);
+        const r = await lg.run({ ...t.through, body: REQUEST, concurrency: 16, requests: quick ? 400 : 1500, warmup: 0, maxMs: 20_000 });
+        window = { from, to: Number(process.hrtime.bigint() / 1000n), requests: r.completed + r.errors, cpuMs: cpuMsOf(gw.pid) - cpu0 };
+      }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      // bin/packybridge.js restarts itself (execve) with its memory flags: the first process leaves a tiny profile too
+      const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
+      if (file) {
+        const summary = summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile, { from: window.from, to: window.to, top: 20 });
+        results.profile = {
+          request: REQUEST, replyDeltas: REPLY, concurrency: 16, requests: window.requests, cpuMsPerReq: window.cpuMs / Math.max(1, window.requests),
+          sampledMsPerReq: summary.busyUs / 1000 / Math.max(1, window.requests), loadavg: loadavg1(), file: join(dir, file),
+          byModule: summary.byModule.slice(0, 16).map((m) => ({ module: m.module, msPerReq: m.us / 1000 / Math.max(1, window.requests) })),
+          selfTop: summary.selfTop.slice(0, 16).map((f) => ({ fn: f.fn, module: f.module, msPerReq: f.us / 1000 / Math.max(1, window.requests) })),
+        };
+        log(`profile: ${window.requests} requests, ${results.profile.cpuMsPerReq.toFixed(2)} CPU ms/request (/proc), ${results.profile.sampledMsPerReq.toFixed(2)} ms sampled; ` +
+          `full summary: node bench/cpuprofile-top.ts ${join(dir, file)} --from ${window.from} --to ${window.to} --per ${window.requests}`);
+        process.stderr.write(formatProfile(summary, window.requests).split('\n').slice(0, 24).join('\n') + '\n');
+      } else {
+        log('profile: the gateway wrote no .cpuprofile');
+      }
+    }
+    if (phases.has('cost')) {
+      // how the cost grows: one gateway per reply length (the mock's scenario is fixed per process)
+      const sizes = quick ? ['kb:10', 'kb:76', 'kb:300', 'kb:1000'] : ['kb:10', 'kb:30', 'kb:76', 'kb:120', 'kb:300', 'kb:1000'];
+      const replies = quick ? [10, 1000] : [10, 1000, 5000];
+      await withServers('long:200', MOCK_MODE, async (t, _mock, gw) => {
+        for (const body of sizes) results.cost.push(await costPoint(lg, t, gw, body, 200));
       });
+      for (const d of replies) {
+        await withServers(`long:${d}`, MOCK_MODE, async (t, _mock, gw) => { results.cost.push(await costPoint(lg, t, gw, 'kb:76', d)); });
+      }
     }
   } finally {
     await stopAll();

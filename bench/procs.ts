@@ -42,9 +42,10 @@ function firstLine(cp: ChildProcess, stream: NodeJS.ReadableStream, re: RegExp, 
 
 export interface Mock { url: string; origin: string; proc: ChildProcess }
 
-export async function startMock(scenario: string, batch: boolean, delayMs = 0): Promise<Mock> {
+export async function startMock(scenario: string, batch: boolean, delayMs = 0, eventsPerWrite = 1): Promise<Mock> {
   const args = [...TS_FLAGS, ...GUARD, join(ROOT, 'test/support/mock-upstream-cli.ts'), '--port', '0', '--scenario', scenario];
   if (batch) args.push('--batch');
+  if (eventsPerWrite > 1) args.push('--events-per-write', String(eventsPerWrite));
   if (delayMs > 0) args.push('--delay', String(delayMs));
   const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
   const m = await firstLine(proc, proc.stdout!, /^(http:\/\/127\.0\.0\.1:\d+)\/v1$/, 'the mock upstream');

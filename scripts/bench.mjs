@@ -4,6 +4,7 @@
 //   npm run bench -- --quick           fewer requests
 //   npm run bench -- --only streams --concurrency 64 --cpu-prof
 // See bench/main.ts for every option. Results: .bench/results.json.
+//   npm run bench:outside              the outside check: wrk against the bench's own load generator (bench/outside-check.ts)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +15,8 @@ if (major < 22 || (major === 22 && minor < 6)) {
 }
 // type stripping is on by default from 22.18 / 23.6; earlier versions need the flag
 const flags = (major === 22 && minor < 18) || (major === 23 && minor < 6) ? ['--experimental-strip-types', '--no-warnings'] : [];
-const main = fileURLToPath(new URL('../bench/main.ts', import.meta.url));
-const child = spawn(process.execPath, [...flags, main, ...process.argv.slice(2)], { stdio: 'inherit' });
+const outside = process.argv[2] === '--outside-check';
+const main = fileURLToPath(new URL(outside ? '../bench/outside-check.ts' : '../bench/main.ts', import.meta.url));
+const child = spawn(process.execPath, [...flags, main, ...process.argv.slice(outside ? 3 : 2)], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

@@ -6,9 +6,10 @@
 import type { MessagesRequest } from '../wire/anthropic-request.ts';
 import type { Effort, ResponsesRequest, ResponsesTool } from '../wire/responses-request.ts';
 import { convertInput } from './convert-messages.ts';
-import { collectToolNames, convertToolChoice, convertTools, parallelToolCalls } from './convert-tools.ts';
+import { collectToolNames, convertToolChoice, parallelToolCalls } from './convert-tools.ts';
 import { resolveEffort } from './effort.ts';
 import { promptCacheKey } from './prompt-cache-key.ts';
+import { toolConversionCache } from './tool-conversion-cache.ts';
 import { buildToolNameMap } from './tool-names.ts';
 import { loadedTools } from './deferred-tools.ts';
 import { convertWebSearchTool, findWebSearchTool, WEB_SEARCH_SOURCES_INCLUDE, webSearchToolChoice } from './web-search.ts';
@@ -40,13 +41,14 @@ export function toResponsesRequest(req: MessagesRequest, opts: RequestTranslatio
   const messages = req.messages ?? [];
   const visible = loadedTools(req.tools, messages);
   const toolNames = buildToolNameMap(collectToolNames(visible, messages, req.tool_choice));
-  const tools: ResponsesTool[] = convertTools(visible, toolNames);
+  // the same tools every turn: converted once; the cached array is shared (its JSON is spliced), so never mutated
+  let tools: ResponsesTool[] = toolConversionCache.convert(visible, toolNames);
   const include = ['reasoning.encrypted_content'];
   const webSearch = findWebSearchTool(visible);
   let maxToolCalls: number | undefined;
   if (webSearch) {
     const converted = convertWebSearchTool(webSearch);
-    tools.push(converted.tool);
+    tools = [...tools, converted.tool];
     maxToolCalls = converted.maxToolCalls;
     include.push(WEB_SEARCH_SOURCES_INCLUDE);
   }

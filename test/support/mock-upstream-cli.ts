@@ -1,7 +1,8 @@
 // Standalone mock Responses upstream for the benchmark and manual runs.
 //   node test/support/mock-upstream-cli.ts [--port 0] [--scenario default|long:<n>|text:<words>|think|slow:<ms>]
-//        [--api-key KEY] [--delay MS] [--batch]
-// --delay: ms between events; --batch: write each reply in one write instead of one write per event.
+//        [--api-key KEY] [--delay MS] [--batch] [--events-per-write N]
+// --delay: ms between events; --batch: write each reply (headers and body) in one write instead of one write
+// per event; --events-per-write N: N events per write, one write per event-loop turn.
 // Prints the base URL (http://127.0.0.1:<port>/v1) as the first stdout line, then serves until SIGINT/SIGTERM.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +13,13 @@ import { createDefaultHandler } from './mock-default-handler.ts';
 import { longText, reasoningThenText, slow, text } from './response-scenarios.ts';
 import type { Scenario } from './response-scenarios.ts';
 
-export function handlerFor(spec: string, delayMs = 0, batch = false): ScenarioHandler {
+export function handlerFor(spec: string, delayMs = 0, batch = false, eventsPerWrite = 1): ScenarioHandler {
   const withDelay = (s: Scenario, ms: number): Scenario => {
     if (s.kind !== 'events' && s.kind !== 'raw') return s;
     const out = { ...s };
     if (ms > 0) out.delayMs = ms;
     if (batch) out.flush = false;
+    if (eventsPerWrite > 1) out.eventsPerWrite = eventsPerWrite;
     return out;
   };
   const [name, arg] = [spec.split(':')[0], spec.slice(spec.indexOf(':') + 1)];
@@ -59,9 +61,10 @@ async function main(): Promise<void> {
       'api-key': { type: 'string' },
       delay: { type: 'string', default: '0' },
       batch: { type: 'boolean', default: false },
+      'events-per-write': { type: 'string', default: '1' },
     },
   });
-  const handler = handlerFor(values.scenario, Number(values.delay), values.batch);
+  const handler = handlerFor(values.scenario, Number(values.delay), values.batch, Number(values['events-per-write']));
   const mock = await startMockUpstream({
     port: Number(values.port),
     handler,

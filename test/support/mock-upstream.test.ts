@@ -65,6 +65,17 @@ test('flush: false writes the same bytes in one go', async () => {
   assert.equal(one, many);
 });
 
+test('eventsPerWrite batches events into fewer writes with the same bytes', async () => {
+  const s = S.longText(25);
+  mock.enqueue({ ...s, eventsPerWrite: 10 } as S.Scenario, s);
+  const batched = await (await post({ model: 'm', input: [] })).text();
+  const perEvent = await (await post({ model: 'm', input: [] })).text();
+  // ids differ per rendering of a scenario: compare with them masked
+  const mask = (t: string): string => t.replace(/"(resp|msg|req)_[0-9a-f]+"/g, '"id"');
+  assert.equal(mask(batched), mask(perEvent));
+  assert.match(batched, /event: response\.completed/);
+});
+
 test('setHandler replaces the decision function', async () => {
   mock.setHandler((req) => S.text(`you sent ${(req.body as { input: unknown[] }).input.length} items`));
   try {

@@ -142,11 +142,25 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     const head: Record<string, string> = { ...sseHeaders(contentType), ...s.headers };
     if (head['content-type'] === '') delete head['content-type']; // raw scenario with contentType '' = no header
     res.writeHead(s.status ?? 200, head);
-    res.flushHeaders();
     const delayMs = s.delayMs ?? 0;
     const flush = s.flush ?? true;
+    if (!flush && delayMs === 0 && (s.end ?? 'end') === 'end') {
+      // the fastest reply: headers and the whole body in one socket write
+      if (!res.destroyed) res.end(joined(chunks));
+      return;
+    }
+    res.flushHeaders();
+    const perWrite = Math.max(1, Math.floor(s.eventsPerWrite ?? 1));
     if (!flush && delayMs === 0) {
-      if (!res.destroyed) res.write(Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))));
+      if (!res.destroyed) res.write(joined(chunks));
+    } else if (perWrite > 1 && delayMs === 0) {
+      // batched: `perWrite` events per write, one write per event-loop turn
+      for (let i = 0; i < chunks.length; i += perWrite) {
+        if (res.destroyed || closing) return;
+        await new Promise<void>((r) => setImmediate(r));
+        if (res.destroyed || closing) return;
+        if (!res.write(joined(chunks, i, i + perWrite))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      }
     } else {
       for (const c of chunks) {
         if (res.destroyed || closing) return;
@@ -231,6 +245,17 @@ function checkAuth(authorization: string | undefined, apiKey: string | undefined
   if (key === apiKey) return null;
   const masked = key.length > 8 ? `${key.slice(0, 3)}****${key.slice(-4)}` : '****';
   return openaiErrorBody(401, { message: `Incorrect API key provided: ${masked}. You can find your API key in your account settings.`, code: 'invalid_api_key' });
+}
+
+/** Chunks [from, to) as one Buffer; the whole list's is cached (the benchmark replays one list many times). */
+const joinedCache = new WeakMap<Array<string | Uint8Array>, Buffer>();
+function joined(chunks: Array<string | Uint8Array>, from = 0, to = chunks.length): Buffer {
+  const whole = from === 0 && to >= chunks.length;
+  const hit = whole ? joinedCache.get(chunks) : undefined;
+  if (hit) return hit;
+  const b = Buffer.concat(chunks.slice(from, to).map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+  if (whole) joinedCache.set(chunks, b);
+  return b;
 }
 
 /** Rendered SSE bytes, cached per event list and model (the benchmark replays one list many times). */

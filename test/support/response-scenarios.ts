@@ -10,6 +10,8 @@ export interface StreamOptions {
   delayMs?: number;
   /** write each event separately and yield to the event loop in between (default true); false = one write */
   flush?: boolean;
+  /** with flush: write this many events per write (one write per event-loop turn); default 1 */
+  eventsPerWrite?: number;
   /** HTTP status of the stream (default 200) */
   status?: number;
   /** extra response headers */

@@ -1,0 +1,129 @@
+// An outside check of the benchmark: the same mock, gateway and bodies, measured by a different load generator,
+// Debian's `wrk` (C, epoll, its own HTTP/1.1 parser: nothing shared with the bench's undici client, and light
+// enough not to take a core from the gateway on a 2-core machine), and by the bench's own load generator
+// right after, at 1/16/64 connections, through packybridge and straight to the mock (the direct floor: the
+// same conversation as a Responses request). Both count whole responses (wrk cannot time the first text):
+// requests/s and total-time percentiles are compared, and the through/direct ratio the targets are judged on.
+//   npm run bench:outside [-- --request cc76k --reply 200 --seconds 8 --concurrency 1,16,64 --src]
+// wrk is installed with apt-get when missing and this runs as root; otherwise: apt-get install wrk.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, startGateway, startLoadGen, startMock, stop, stopAll, killAllSync } from './procs.ts';
+import { bodyText } from './bodies.ts';
+import { summarize, fmt } from './stats.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    request: { type: 'string', default: 'cc76k' },
+    reply: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '1,16,64' },
+    src: { type: 'boolean', default: false },
+  },
+});
+
+interface Figures { rps: number; p50: number; p90: number; p99: number; errors: number; requests: number; gatewayCpuMsPerReq?: number }
+
+function findWrk(): string {
+  const which = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' });
+  if (which.status === 0) return which.stdout.trim();
+  if (process.getuid?.() === 0) {
+    process.stderr.write('outside-check: wrk is missing: apt-get install -y wrk\n');
+    spawnSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit' });
+    const again = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' });
+    if (again.status === 0) return again.stdout.trim();
+  }
+  throw new Error('wrk is not installed: run `apt-get install wrk` (Debian package), then this again');
+}
+
+function loadavg(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+function runWrk(wrk: string, url: string, headers: Record<string, string>, bodyFile: string, c: number, seconds: number): Figures {
+  const out = execFileSync(wrk, ['-t1', `-c${c}`, `-d${seconds}s`, '--timeout', '30s', '-s', join(ROOT, 'bench/outside-check.lua'), url], {
+    encoding: 'utf8',
+    env: { ...process.env, BODY_FILE: bodyFile, HEADERS: Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('|') },
+  });
+  const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
+  if (!line) throw new Error(`wrk printed no result:\n${out}`);
+  const j = JSON.parse(line.slice('WRK_JSON '.length)) as Record<string, number>;
+  const errors = j.non2xx + j.connect + j.read + j.write + j.timeout;
+  return { rps: j.requests / (j.duration_us / 1e6), p50: j.p50 / 1000, p90: j.p90 / 1000, p99: j.p99 / 1000, errors, requests: j.requests };
+}
+
+async function main(): Promise<void> {
+  const wrk = findWrk();
+  const levels = opt.concurrency.split(',').map(Number).filter((n) => n > 0);
+  const seconds = Number(opt.seconds);
+  if (!opt.src && ensureBuilt() === 'built') process.stderr.write('outside-check: rebuilt dist/\n');
+  const dir = mkdtempSync(join(tmpdir(), 'packybridge-outside-'));
+  const files = { through: join(dir, 'through.json'), direct: join(dir, 'direct.json') };
+  writeFileSync(files.through, bodyText(opt.request));
+  writeFileSync(files.direct, bodyText(`${opt.request}-direct`));
+  const mock = await startMock(`long:${opt.reply}`, true);
+  const gw = await startGateway(mock.url, { dist: !opt.src });
+  const lg = startLoadGen();
+  const paths = {
+    direct: { origin: mock.origin, path: '/v1/responses', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream-key-0000', accept: 'text/event-stream' }, mode: 'responses' as const },
+    through: { origin: gw.origin, path: '/v1/messages?beta=true', headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' }, mode: 'anthropic' as const },
+  };
+  const rows: Array<{ c: number; path: 'direct' | 'through'; wrk: Figures; bench: Figures; load: string }> = [];
+  const started = loadavg();
+  try {
+    for (const c of levels) {
+      for (const path of ['direct', 'through'] as const) {
+        const p = paths[path];
+        const body = path === 'direct' ? `${opt.request}-direct` : opt.request;
+        // warm-up with the bench's client (connections, JIT), then wrk, then the bench's own generator
+        await lg.run({ ...p, body, concurrency: c, requests: 0, warmup: Math.max(50, c * 2), maxMs: 1 });
+        const cpu0 = cpuMsOf(gw.pid);
+        const w = runWrk(wrk, `${p.origin}${p.path}`, p.headers, files[path], c, seconds);
+        if (path === 'through') w.gatewayCpuMsPerReq = (cpuMsOf(gw.pid) - cpu0) / Math.max(1, w.requests);
+        const cpu1 = cpuMsOf(gw.pid);
+        const r = await lg.run({ ...p, body, concurrency: c, requests: 1_000_000, warmup: 0, maxMs: seconds * 1000 });
+        const t = summarize(r.total);
+        const b: Figures = { rps: (r.completed / r.wallMs) * 1000, p50: t.p50, p90: Number.NaN, p99: t.p99, errors: r.errors, requests: r.completed + r.errors };
+        const sorted = [...r.total].sort((x, y) => x - y);
+        b.p90 = sorted[Math.min(sorted.length - 1, Math.ceil(0.9 * sorted.length) - 1)] ?? Number.NaN;
+        if (path === 'through') b.gatewayCpuMsPerReq = (cpuMsOf(gw.pid) - cpu1) / Math.max(1, b.requests);
+        const load = loadavg();
+        rows.push({ c, path, wrk: w, bench: b, load });
+        process.stderr.write(`outside-check ${String(c).padStart(2)} ${path.padEnd(7)}: wrk ${w.rps.toFixed(0)} req/s p50 ${w.p50.toFixed(2)} ms; bench ${b.rps.toFixed(0)} req/s p50 ${b.p50.toFixed(2)} ms; load ${load}\n`);
+      }
+    }
+  } finally {
+    await stop(gw.proc);
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(gw.dir, { recursive: true, force: true });
+  }
+
+  let s = `\n### Outside check: wrk against the bench's load generator (${new Date().toISOString().slice(0, 16)}Z)\n\n`;
+  s += `Request ${opt.request} (${(Buffer.byteLength(bodyText(opt.request)) / 1024).toFixed(1)} KB through, ${(Buffer.byteLength(bodyText(`${opt.request}-direct`)) / 1024).toFixed(1)} KB direct), ` +
+    `${opt.reply}-delta replies, the mock writing each reply at once; ${seconds} s per run; wrk -t1 -cN. Load average at start ${started}. ` +
+    'Whole-response times in ms (wrk cannot time the first text).\n\n';
+  const head = ['streams', 'path', 'wrk req/s', 'bench req/s', 'diff', 'wrk p50', 'bench p50', 'wrk p90', 'bench p90', 'wrk p99', 'bench p99', 'errors (wrk/bench)', 'gateway CPU ms/req (wrk/bench)', 'load'];
+  const lines = rows.map((x) => [String(x.c), x.path, fmt(x.wrk.rps, 0), fmt(x.bench.rps, 0), `${fmt((100 * x.bench.rps) / x.wrk.rps - 100, 0)}%`,
+    fmt(x.wrk.p50), fmt(x.bench.p50), fmt(x.wrk.p90), fmt(x.bench.p90), fmt(x.wrk.p99), fmt(x.bench.p99), `${x.wrk.errors}/${x.bench.errors}`,
+    x.path === 'through' ? `${fmt(x.wrk.gatewayCpuMsPerReq ?? Number.NaN)}/${fmt(x.bench.gatewayCpuMsPerReq ?? Number.NaN)}` : '', x.load.split(' ')[0]]);
+  s += `| ${head.join(' | ')} |\n|${head.map(() => '--:').join('|')}|\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n\n`;
+  s += 'Through / direct floor, requests/s:\n\n| streams | by wrk | by the bench |\n|--:|--:|--:|\n';
+  for (const c of levels) {
+    const d = rows.find((x) => x.c === c && x.path === 'direct');
+    const t = rows.find((x) => x.c === c && x.path === 'through');
+    if (d && t) s += `| ${c} | ${fmt((100 * t.wrk.rps) / d.wrk.rps, 0)}% | ${fmt((100 * t.bench.rps) / d.bench.rps, 0)}% |\n`;
+  }
+  process.stdout.write(s);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { killAllSync(); process.exit(130); });
+process.on('exit', killAllSync);
+main().catch(async (e: unknown) => {
+  process.stderr.write(`outside-check failed: ${(e as Error)?.stack ?? String(e)}\n`);
+  await stopAll().catch(() => {});
+  process.exit(2);
+});

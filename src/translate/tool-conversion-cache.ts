@@ -1,0 +1,155 @@
+// Claude Code resends the same tool definitions (24+ tools, 60-80 KB of schemas and descriptions) on every turn
+// of a session. This bounded cache keeps the converted Responses tools of each tool set seen recently, keyed by
+// their content, so a repeat costs one comparison instead of a conversion, and the same converted array (with
+// its JSON, serialised once) goes into every request of the session: serializeResponsesRequest() splices that
+// JSON into the upstream body instead of serialising the tools again.
+// Memory only, never written anywhere; bounded in tool sets and in characters. Pure: no I/O, no config.
+import type { ToolDefinition } from '../wire/anthropic-request.ts';
+import type { FunctionTool, ResponsesRequest } from '../wire/responses-request.ts';
+import { convertTools } from './convert-tools.ts';
+import type { ToolNameMap } from './tool-names.ts';
+
+interface Entry {
+  /** the definitions converted (the first request's parsed objects; compared by content with later ones) */
+  tools: ToolDefinition[];
+  /** the upstream name of each tool under the request's name map (the conversion depends on it) */
+  upstreamNames: string[];
+  converted: FunctionTool[];
+  chars: number;
+}
+
+export interface ToolCacheStats { entries: number; chars: number; hits: number; misses: number }
+
+/** Equality of JSON values (what JSON.parse gives: objects, arrays, strings, numbers, booleans, null). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    // same keys in the same order: JSON with the same text serialises the same (and order is what goes upstream)
+    if (ka[i] !== kb[i]) return false;
+    if (!jsonEqual((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  }
+  return true;
+}
+
+/** Characters of strings and keys in a JSON value: the cache's size measure. */
+function charsOf(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (typeof v !== 'object' || v === null) return 8;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const x of v) n += charsOf(x);
+    return n;
+  }
+  for (const [k, x] of Object.entries(v)) n += k.length + charsOf(x);
+  return n;
+}
+
+/** A cheap key: names and description lengths. Equal keys are then compared by content. */
+function fingerprint(tools: ToolDefinition[]): string {
+  let key = `${tools.length}`;
+  for (let i = 0; i < tools.length; i++) {
+    const t = tools[i];
+    key += `|${t?.name}:${typeof t?.description === 'string' ? t.description.length : -1}:${t?.type ?? ''}`;
+  }
+  return key;
+}
+
+/** Converted tools this cache handed out, with their JSON (serialised on first use). */
+const jsonOf = new WeakMap<FunctionTool[], string | null>();
+
+export class ToolConversionCache {
+  readonly maxEntries: number;
+  readonly maxChars: number;
+  /** fingerprint -> entry; Map order = least recently used first */
+  readonly #entries = new Map<string, Entry>();
+  #chars = 0;
+  #hits = 0;
+  #misses = 0;
+
+  constructor(opts: { maxEntries?: number; maxChars?: number } = {}) {
+    // a Claude Code tool set is ~60-80 K characters: ~25-30 of them, a few MB of heap at the most
+    this.maxEntries = opts.maxEntries ?? 32;
+    this.maxChars = opts.maxChars ?? 2_000_000;
+  }
+
+  /** convertTools(tools, names), from the cache when these tools (same content, same upstream names) were converted before. */
+  convert(tools: ToolDefinition[] | undefined, names: ToolNameMap): FunctionTool[] {
+    if (!Array.isArray(tools) || tools.length === 0) return convertTools(tools, names);
+    const key = fingerprint(tools);
+    const hit = this.#entries.get(key);
+    if (hit !== undefined && sameNames(hit, tools, names) && jsonEqual(hit.tools, tools)) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      this.#hits++;
+      return hit.converted;
+    }
+    this.#misses++;
+    const converted = convertTools(tools, names);
+    const chars = charsOf(tools);
+    if (chars > this.maxChars / 4) return converted; // one huge tool set would push everything else out
+    if (hit !== undefined) this.#remove(key, hit);
+    Object.freeze(converted); // shared by every request that hits: nothing may change it
+    for (const t of converted) Object.freeze(t);
+    jsonOf.set(converted, null);
+    this.#entries.set(key, { tools, upstreamNames: tools.map((t) => names.toUpstream(t.name)), converted, chars });
+    this.#chars += chars;
+    while (this.#entries.size > this.maxEntries || this.#chars > this.maxChars) {
+      const [oldKey, old] = this.#entries.entries().next().value as [string, Entry];
+      this.#remove(oldKey, old);
+    }
+    return converted;
+  }
+
+  stats(): ToolCacheStats {
+    return { entries: this.#entries.size, chars: this.#chars, hits: this.#hits, misses: this.#misses };
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#chars = 0;
+  }
+
+  #remove(key: string, e: Entry): void {
+    this.#entries.delete(key);
+    this.#chars -= e.chars;
+  }
+}
+
+function sameNames(e: Entry, tools: ToolDefinition[], names: ToolNameMap): boolean {
+  for (let i = 0; i < tools.length; i++) if (names.toUpstream(tools[i].name) !== e.upstreamNames[i]) return false;
+  return true;
+}
+
+/** The process's cache (translation is per process; the bounds keep it small). */
+export const toolConversionCache = new ToolConversionCache();
+
+/**
+ * JSON.stringify(body), with the tools' JSON taken from the cache when they came from it (serialised once per
+ * tool set, not once per request). The same bytes as JSON.stringify(body).
+ */
+export function serializeResponsesRequest(body: ResponsesRequest): string {
+  const tools = body.tools as FunctionTool[] | undefined;
+  if (tools === undefined || !jsonOf.has(tools)) return JSON.stringify(body);
+  let toolsJson = jsonOf.get(tools);
+  if (toolsJson == null) {
+    toolsJson = JSON.stringify(tools);
+    jsonOf.set(tools, toolsJson);
+  }
+  let out = '{';
+  for (const k of Object.keys(body)) {
+    const v = k === 'tools' ? toolsJson : JSON.stringify((body as unknown as Record<string, unknown>)[k]);
+    if (v === undefined) continue; // JSON.stringify leaves out undefined (and function) values
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${v}`;
+  }
+  return `${out}}`;
+}

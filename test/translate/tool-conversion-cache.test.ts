@@ -1,0 +1,141 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ToolConversionCache, jsonEqual, serializeResponsesRequest, toolConversionCache } from '../../src/translate/tool-conversion-cache.ts';
+import { convertTools } from '../../src/translate/convert-tools.ts';
+import { buildToolNameMap } from '../../src/translate/tool-names.ts';
+import { toResponsesRequest } from '../../src/translate/request-to-responses.ts';
+import type { MessagesRequest, ToolDefinition } from '../../src/wire/anthropic-request.ts';
+
+/** A tool set as a session resends it: parsed anew from JSON every turn (new objects, same content). */
+function toolSet(extra: Partial<ToolDefinition> = {}): ToolDefinition[] {
+  return JSON.parse(JSON.stringify([
+    { name: 'Shell', description: 'Runs a command.', input_schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { command: { type: 'string' } }, required: ['command'], additionalProperties: false } },
+    { name: 'ReadFile', description: 'Reads a file.', input_schema: { type: 'object', properties: { path: { type: 'string' }, limit: { type: 'number' } } } },
+    { type: 'web_search_20250305', name: 'web_search' },
+    { name: 'mcp__some_server__a_tool_with_a_name_well_over_sixty_four_characters_long', input_schema: { type: 'object' }, ...extra },
+  ])) as ToolDefinition[];
+}
+
+const namesFor = (tools: ToolDefinition[]) => buildToolNameMap(tools.map((t) => t.name));
+
+describe('jsonEqual', () => {
+  const cases: Array<[string, unknown, unknown, boolean]> = [
+    ['same scalars', 1, 1, true],
+    ['different scalars', 1, '1', false],
+    ['null and object', null, {}, false],
+    ['equal nested objects', { a: [1, { b: 'x' }] }, { a: [1, { b: 'x' }] }, true],
+    ['a different leaf', { a: [1, { b: 'x' }] }, { a: [1, { b: 'y' }] }, false],
+    ['array and object', [], {}, false],
+    ['arrays of different length', [1], [1, 2], false],
+    ['a key more', { a: 1 }, { a: 1, b: 2 }, false],
+    ['same keys, other order (serialises differently)', { a: 1, b: 2 }, { b: 2, a: 1 }, false],
+    ['an undefined value is not a missing key', { a: undefined }, { b: undefined }, false],
+  ];
+  for (const [name, a, b, expected] of cases) it(name, () => assert.equal(jsonEqual(a, b), expected));
+});
+
+describe('ToolConversionCache', () => {
+  it('gives what convertTools gives, and the same array for the same tools next turn', () => {
+    const cache = new ToolConversionCache();
+    const first = toolSet();
+    const a = cache.convert(first, namesFor(first));
+    assert.deepEqual(a, convertTools(first, namesFor(first)));
+    const again = toolSet();
+    const b = cache.convert(again, namesFor(again));
+    assert.equal(b, a);
+    assert.deepEqual(cache.stats(), { entries: 1, chars: cache.stats().chars, hits: 1, misses: 1 });
+  });
+
+  const changes: Array<[string, (t: ToolDefinition[]) => void]> = [
+    ['a description changed, same length', (t) => { t[0].description = 'Runs a commanD.'; }],
+    ['a schema property changed', (t) => { (t[1].input_schema!.properties as Record<string, unknown>).limit = { type: 'integer' }; }],
+    ['a schema key added', (t) => { t[1].input_schema!.required = ['path']; }],
+    ['a tool dropped', (t) => { t.pop(); }],
+    ['tools reordered', (t) => { t.reverse(); }],
+  ];
+  for (const [name, change] of changes) {
+    it(`converts again when ${name}`, () => {
+      const cache = new ToolConversionCache();
+      const first = toolSet();
+      cache.convert(first, namesFor(first));
+      const next = toolSet();
+      change(next);
+      const got = cache.convert(next, namesFor(next));
+      assert.deepEqual(got, convertTools(next, namesFor(next)));
+      assert.equal(cache.stats().hits, 0);
+    });
+  }
+
+  it('converts again when the name map gives a tool another upstream name', () => {
+    const cache = new ToolConversionCache();
+    const tools = toolSet();
+    const plain = cache.convert(tools, namesFor(tools));
+    // a history naming another long tool whose short form takes the first one's: the first one's name changes
+    const other = 'mcp__another_server__a_tool_with_a_name_well_over_sixty_four_characters_long';
+    const names = buildToolNameMap([...tools.map((t) => t.name), other]);
+    const again = toolSet();
+    const got = cache.convert(again, names);
+    assert.deepEqual(got, convertTools(again, names));
+    assert.equal(got.length, plain.length);
+  });
+
+  it('hands out frozen arrays: a request cannot change what the next one gets', () => {
+    const cache = new ToolConversionCache();
+    const tools = toolSet();
+    const got = cache.convert(tools, namesFor(tools));
+    assert.throws(() => { (got as unknown as unknown[]).push(1); }, TypeError);
+    assert.throws(() => { (got[0] as { name: string }).name = 'x'; }, TypeError);
+  });
+
+  it('keeps at most maxEntries tool sets and maxChars characters, least recently used out first', () => {
+    const cache = new ToolConversionCache({ maxEntries: 2 });
+    // descriptions of different lengths: different fingerprints (sets with the same one replace each other)
+    const sets = [0, 1, 2].map((i) => toolSet({ description: `set ${'x'.repeat(i)}` }));
+    for (const s of sets) cache.convert(s, namesFor(s));
+    assert.equal(cache.stats().entries, 2);
+    const oldest = toolSet({ description: 'set ' });
+    cache.convert(oldest, namesFor(oldest));
+    assert.equal(cache.stats().hits, 0, 'set 0 was dropped');
+    const small = new ToolConversionCache({ maxChars: 2000 });
+    for (const s of sets) small.convert(s, namesFor(s));
+    assert.ok(small.stats().chars <= 2000, `chars ${small.stats().chars}`);
+  });
+
+  it('no tools, or an empty list: converted as before, nothing kept', () => {
+    const cache = new ToolConversionCache();
+    assert.deepEqual(cache.convert(undefined, buildToolNameMap([])), []);
+    assert.deepEqual(cache.convert([], buildToolNameMap([])), []);
+    assert.equal(cache.stats().entries, 0);
+  });
+});
+
+describe('serializeResponsesRequest', () => {
+  const request = (tools: ToolDefinition[]): MessagesRequest => ({
+    model: 'claude-opus-4-8', max_tokens: 100, tools, metadata: { user_id: 'u' },
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'a "quoted" text, with \\ and \u2028 and \u0007' }] }],
+  });
+  const opts = { upstreamModel: 'gpt-5-codex', defaultEffort: 'medium' as const, store: false, forwardSamplingParams: true };
+
+  it('gives the bytes of JSON.stringify, with tools from the cache (twice: serialised, then reused)', () => {
+    toolConversionCache.clear();
+    for (let turn = 0; turn < 3; turn++) {
+      const { body } = toResponsesRequest(request(toolSet()), opts);
+      assert.equal(serializeResponsesRequest(body), JSON.stringify(body));
+    }
+    assert.ok(toolConversionCache.stats().hits >= 2);
+  });
+
+  it('a body whose tools did not come from the cache, or with no tools key, is plain JSON.stringify', () => {
+    const { body } = toResponsesRequest(request(toolSet()), opts);
+    const own = { ...body, tools: [...body.tools] };
+    assert.equal(serializeResponsesRequest(own), JSON.stringify(own));
+    const { tools: _t, ...none } = own;
+    assert.equal(serializeResponsesRequest(none as typeof own), JSON.stringify(none));
+  });
+
+  it('leaves out undefined values as JSON.stringify does', () => {
+    const { body } = toResponsesRequest(request(toolSet()), opts);
+    const withUndefined = { ...body, temperature: undefined, tools: body.tools };
+    assert.equal(serializeResponsesRequest(withUndefined), JSON.stringify(withUndefined));
+  });
+});
