@@ -18,7 +18,7 @@ export class FileChangedError extends Error {
   readonly path: string;
   constructor(path: string, change: FileChange) {
     const what = change === 'gone' ? 'was moved or deleted' : change === 'appeared' ? 'was created' : 'was changed';
-    super(`${path} ${what} by someone else since it was read`);
+    super(`${path} ${what} by someone else since it was read; nothing was written (the other change stays): try again`);
     this.name = 'FileChangedError';
     this.path = path;
     this.change = change;

@@ -20,7 +20,8 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 async function file(text: string): Promise<string> {
   const p = join(dir, `config-${++n}.yaml`);
-  await writeFile(p, text);
+  // owner-only, as packybridge writes it: a readable file holding keys adds a warning (test/config/file-modes.test.ts)
+  await writeFile(p, text, { mode: 0o600 });
   return p;
 }
 
