@@ -72,15 +72,15 @@ export class StreamTranslator {
   readonly #byId = new Map<string, OutputSlot>();
   /** Every item in the order first seen (ignored kinds included): output position when indexes are missing. */
   readonly #all: OutputSlot[] = [];
-  /** Ids seen on more than one item (a relay reusing ids): never used to find an item. */
-  readonly #sharedIds = new Set<string>();
+  /** Ids seen on more than one item (a relay reusing ids): never used to find an item. Made when needed. */
+  #sharedIds: Set<string> | null = null;
   #last: OutputSlot | null = null;
   #nextSyntheticKey = -1;
 
   #toolUse = false;
   #webSearches = 0;
   #webFetches = 0;
-  readonly #serverIds = new Set<string>();
+  #serverIds: Set<string> | null = null;
   #refusal = false;
   #usage: Usage = zeroUsage();
   #stopReason: StopReason | null = null;
@@ -344,7 +344,7 @@ export class StreamTranslator {
         typeof item.id === 'string' ? item.id : null);
     } else if (s.id === null && typeof item.id === 'string') {
       s.id = item.id;
-      if (this.#byId.has(item.id)) this.#sharedIds.add(item.id);
+      if (this.#byId.has(item.id)) (this.#sharedIds ??= new Set()).add(item.id);
       this.#byId.set(item.id, s);
     }
     this.#last = s;
@@ -354,7 +354,7 @@ export class StreamTranslator {
   #create(kind: SlotKind, key: number, id: string | null): OutputSlot {
     const s = new OutputSlot(kind, key, id);
     this.#all.push(s);
-    if (id !== null && this.#byId.has(id)) this.#sharedIds.add(id);
+    if (id !== null && this.#byId.has(id)) (this.#sharedIds ??= new Set()).add(id);
     this.#byIndex.set(key, s);
     if (id !== null) this.#byId.set(id, s);
     if (kind !== 'ignored') this.#queue.push(s);
@@ -442,7 +442,7 @@ export class StreamTranslator {
       const id = typeof item.id === 'string' ? item.id : null;
       const usable = (c: OutputSlot | undefined): c is OutputSlot => c !== undefined && c.kind === kind && !matched.has(c);
       let s: OutputSlot | undefined;
-      const byId = id !== null && !this.#sharedIds.has(id) ? this.#byId.get(id) : undefined;
+      const byId = id !== null && !this.#sharedIds?.has(id) ? this.#byId.get(id) : undefined;
       if (usable(byId)) s = byId;
       else if (usable(this.#all[i])) s = this.#all[i];
       else if (usable(this.#byIndex.get(i))) s = this.#byIndex.get(i);
@@ -538,8 +538,9 @@ export class StreamTranslator {
   /** server_tool_use + its result block for a finished web_search_call. */
   #webSearchBlocks(out: StreamEvent[], s: OutputSlot): void {
     let id = serverToolUseId(s.id, this.#blocks.count);
-    if (this.#serverIds.has(id)) id = `${id}_${this.#blocks.count}`; // a relay gave two items one id
-    this.#serverIds.add(id);
+    const used = (this.#serverIds ??= new Set());
+    if (used.has(id)) id = `${id}_${this.#blocks.count}`; // a relay gave two items one id
+    used.add(id);
     const pair = webSearchPair({ status: s.status, action: s.action }, id);
     this.#blocks.serverToolUse(out, id, pair.name, pair.input);
     this.#blocks.serverToolResult(out, pair.result as Exclude<typeof pair.result, { type: 'server_tool_use' }>);
