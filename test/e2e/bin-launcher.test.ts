@@ -46,9 +46,9 @@ async function launch(nodeArgs: string[], extraEnv: Record<string, string>): Pro
 }
 
 describe('bin/packybridge.js memory settings', { skip }, () => {
-  test('by default: a 4 MB young generation, heap growth of 20%, two malloc arenas, mmap from 32 KB', async () => {
+  test('by default: an 8 MB young generation (semi-space), heap growth of 20%, two malloc arenas, mmap from 32 KB', async () => {
     const { argv, env } = await launch([], {});
-    assert.ok(argv.includes('--max-semi-space-size=4'), argv.join(' '));
+    assert.ok(argv.includes('--max-semi-space-size=8'), argv.join(' '));
     assert.ok(argv.includes('--heap-growing-percent=20'), argv.join(' '));
     assert.equal(env.get('MALLOC_ARENA_MAX'), '2');
     assert.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '32768');
@@ -58,13 +58,13 @@ describe('bin/packybridge.js memory settings', { skip }, () => {
   test('a setting the user gave wins, the others are still added', async () => {
     const { argv, env } = await launch(['--max-semi-space-size=16'], { MALLOC_ARENA_MAX: '4' });
     assert.ok(argv.includes('--max-semi-space-size=16'));
-    assert.ok(!argv.includes('--max-semi-space-size=4'), argv.join(' '));
+    assert.ok(!argv.includes('--max-semi-space-size=8'), argv.join(' '));
     assert.ok(argv.includes('--heap-growing-percent=20'));
     assert.equal(env.get('MALLOC_ARENA_MAX'), '4');
   });
 
   test('NODE_OPTIONS counts as given, underscores or not', async () => {
-    const { argv } = await launch([], { NODE_OPTIONS: '--max_semi_space_size=8' });
+    const { argv } = await launch([], { NODE_OPTIONS: '--max_semi_space_size=2' });
     assert.ok(!argv.some((a) => a.startsWith('--max-semi-space-size')), argv.join(' '));
     assert.ok(argv.includes('--heap-growing-percent=20'));
   });
