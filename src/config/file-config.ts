@@ -1,7 +1,7 @@
 // config.yaml text -> validated file settings (everything but the packycode sources). No I/O.
 import { basename } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import type { AnthropicFallback, ConfigProblem, TimeoutsConfig } from './types.ts';
+import type { AnthropicFallback, ConfigProblem, SafeguardsConfig, TimeoutsConfig } from './types.ts';
 import { expandDeep, type UnsetReference } from './env-expand.ts';
 import { splitUnknownKeys } from './known-keys.ts';
 import { issuesToProblems, problem, showValue, type IssueLike } from './problems.ts';
@@ -19,6 +19,7 @@ export interface FileSettings {
   allowRemote: boolean;
   timeouts: TimeoutsConfig;
   fallbacks: AnthropicFallback[];
+  safeguards: SafeguardsConfig;
 }
 
 export interface FileEvaluation {
@@ -120,6 +121,7 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
     allowRemote: f['remote-management']['allow-remote'],
     timeouts: { connectMs: f.timeouts['connect-ms'], firstByteMs: f.timeouts['first-byte-ms'], idleMs: f.timeouts['idle-ms'] },
     fallbacks: f.fallbacks.map((fb) => ({ name: fb.name, baseUrl: fb['base-url'], apiKey: fb['api-key'], models: fb.models })),
+    safeguards: { classifierModel: f.safeguards['classifier-model'], timeoutMs: f.safeguards['timeout-ms'] },
   };
   return out;
 }

@@ -133,6 +133,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     effectiveSource: res.source,
     timeouts: settings.timeouts,
     fallbacks: settings.fallbacks,
+    safeguards: settings.safeguards,
     packycodeProblems: usable ? [] : problems,
     loadedAt: Date.now(),
   });

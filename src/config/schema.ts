@@ -9,6 +9,8 @@ import { checkHttpUrl } from './url.ts';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
 export const PACKYCODE_EXAMPLE_URL = 'https://codex-api.packycode.com/v1';
+/** safeguards.timeout-ms: how long auto mode's judge may take before its calls are `unavailable`. */
+export const SAFEGUARDS_TIMEOUT_MS = 30_000;
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -100,6 +102,12 @@ export const fileSchema = z.object({
     })
     .prefault({}),
   fallbacks: z.array(fallbackSchema).default([]),
+  safeguards: z
+    .object({
+      'classifier-model': z.string().trim().default(''),
+      'timeout-ms': intish.pipe(z.number().min(1)).default(SAFEGUARDS_TIMEOUT_MS),
+    })
+    .prefault({}),
   packycode: z.unknown().optional(),
 });
 
@@ -159,6 +167,9 @@ export const FILE_FIXES: FixTable = {
   'fallbacks[].api-key': 'write the provider key, e.g. api-key: "${ANTHROPIC_API_KEY}"',
   'fallbacks[].models': 'write a list of model names, e.g. models: [claude-sonnet-4-5], or [] for any model',
   'fallbacks[].models[]': 'write the model name as a string',
+  safeguards: 'write a mapping, e.g. safeguards: { classifier-model: gpt-5-mini, timeout-ms: 30000 }',
+  'safeguards.classifier-model': 'write a Packycode model name to judge auto mode\'s tool calls, e.g. gpt-5-mini, or "" to leave the checks to Claude Code',
+  'safeguards.timeout-ms': ms(SAFEGUARDS_TIMEOUT_MS),
 };
 
 export const PACKYCODE_FIXES: FixTable = {

@@ -20,6 +20,7 @@ import { DEFAULT_RETRY_POLICY, retryDelayMs, sleep, type RetryPolicy } from './u
 import { failoverClientError, serveFromFallbacks, type FallbackRelayResult } from './fallback-relay.ts';
 import type { PackycodeFailure } from '../routing/failover.ts';
 import type { RouteRefusal } from '../routing/router.ts';
+import { safeguardsFor, type SafeguardHook } from '../safeguards/safeguards-for.ts';
 
 export interface RelayOutcome {
   status: number;
@@ -103,7 +104,9 @@ export function relayMessages(
     originalToolName: (n: string) => toolNames.toOriginal(n),
     emitThinking: req.thinking?.type !== 'disabled',
   });
-  const call: UpstreamCall = { body, clientModel: req.model, stream: req.stream === true, translator, started };
+  // auto mode (safeguards): verdicts on the final message_delta / message; undefined when not asked for
+  const safeguards = safeguardsFor(runtime, snapshot, req, requestId);
+  const call: UpstreamCall = { body, clientModel: req.model, stream: req.stream === true, translator, started, safeguards };
   return relayTranslated(runtime, snapshot, call, route, reply, requestId);
 }
 
@@ -114,6 +117,7 @@ interface UpstreamCall {
   stream: boolean;
   translator: StreamTranslator;
   started: number;
+  safeguards?: SafeguardHook;
 }
 
 async function relayTranslated(
@@ -184,8 +188,8 @@ async function relayTranslated(
   runtime.metrics.inFlight.inc();
   try {
     return call.stream
-      ? await streamReply(runtime, translator, upstream.batches, reply, requestId, snapshot, abort, started, model, fail)
-      : await aggregateReply(runtime, translator, upstream.batches, reply, requestId, snapshot, abort, started, model, fail);
+      ? await streamReply(runtime, translator, upstream.batches, reply, requestId, snapshot, abort, started, model, fail, call.safeguards)
+      : await aggregateReply(runtime, translator, upstream.batches, reply, requestId, snapshot, abort, started, model, fail, call.safeguards);
   } finally {
     runtime.metrics.inFlight.dec();
     runtime.metrics.upstreamLatency.observe({ model }, (performance.now() - started) / 1000);
@@ -203,6 +207,7 @@ function failedError(t: StreamTranslator): ClientError {
 async function streamReply(
   runtime: Runtime, translator: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>, reply: FastifyReply,
   requestId: string, snapshot: ConfigSnapshot, abort: AbortController, started: number, model: string, fail: Fail,
+  safeguards?: SafeguardHook,
 ): Promise<RelayOutcome> {
   const sse = new SseWriter(reply.raw);
   let pending: StreamEvent[] = [];
@@ -227,13 +232,16 @@ async function streamReply(
       }
       if (!sse.started) {
         // before the first content block nothing is sent: a failure can still become a real HTTP status
-        for (let i = 0; i < batch.length; i++) translator.push(batch[i], pending);
+        if (safeguards) await passHeld(safeguards, translator, batch, pending); // [safeguards]
+        else for (let i = 0; i < batch.length; i++) translator.push(batch[i], pending);
         if (translator.failed && !translator.hasOutput) return await failEarly(failedError(translator), 'stream-error');
         if (translator.hasOutput) commit();
         continue;
       }
       const out: StreamEvent[] = [];
       for (let i = 0; i < batch.length; i++) translator.push(batch[i], out);
+      const judged = safeguards?.pass(out); // [safeguards] verdicts onto the final message_delta
+      if (judged) await judged;
       if (out.length > 0) {
         // a socket closed while we waited for it to drain never drains nor closes again: stop here
         if (reply.raw.destroyed) return { status: 499, ttfbMs, clientAborted: true, usage: translator.usage };
@@ -242,6 +250,8 @@ async function streamReply(
       }
     }
     const tail = translator.end();
+    const judged = safeguards?.pass(tail); // [safeguards]
+    if (judged) await judged;
     if (!sse.started) {
       if (translator.failed) return await failEarly(failedError(translator), 'stream-error');
       for (const ev of tail) pending.push(ev);
@@ -270,9 +280,20 @@ async function streamReply(
   }
 }
 
+/** [safeguards] Translates a batch while the stream is held: the events join `pending` (which a keep-alive ping
+ * may commit) only once their verdicts are on them. */
+async function passHeld(safeguards: SafeguardHook, translator: StreamTranslator, batch: ResponsesEvent[], pending: StreamEvent[]): Promise<void> {
+  const fresh: StreamEvent[] = [];
+  for (let i = 0; i < batch.length; i++) translator.push(batch[i], fresh);
+  const judged = safeguards.pass(fresh);
+  if (judged) await judged;
+  for (const ev of fresh) pending.push(ev);
+}
+
 async function aggregateReply(
   runtime: Runtime, translator: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>, reply: FastifyReply,
   requestId: string, snapshot: ConfigSnapshot, abort: AbortController, started: number, model: string, fail: Fail,
+  safeguards?: SafeguardHook,
 ): Promise<RelayOutcome> {
   const aggregator = new MessageAggregator();
   let ttfbMs: number | undefined;
@@ -298,7 +319,9 @@ async function aggregateReply(
     const err = error ?? { type: 'api_error' as const, message: 'the upstream reply could not be assembled' };
     return await fail({ status: STATUS_FOR_TYPE[err.type] ?? 502, type: err.type, message: err.message }, 'assembly');
   }
+  const answer = safeguards ? await safeguards.forMessage(message) : message; // [safeguards] verdicts on the message
+  if (reply.raw.destroyed) return { status: 499, ttfbMs, clientAborted: true };
   reply.raw.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
-  reply.raw.end(JSON.stringify(message));
+  reply.raw.end(JSON.stringify(answer));
   return { status: 200, ttfbMs, usage: translator.usage, stopReason: translator.stopReason };
 }
