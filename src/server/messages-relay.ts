@@ -15,7 +15,9 @@ import type { ConfigSnapshot } from '../config/types.ts';
 import type { Runtime } from '../runtime.ts';
 import { SseWriter } from './sse.ts';
 import { errorBody, STATUS_FOR_TYPE, type ClientError } from './errors.ts';
-import { clientErrorForUpstream } from './upstream-failure.ts';
+import { clientErrorForUpstream, contextOverflowClientError } from './upstream-failure.ts';
+import { inputWindow } from '../routing/model-catalog.ts';
+import type { CountTokensRequest } from '../wire/anthropic-request.ts';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, sleep, type RetryPolicy } from './upstream-retry.ts';
 import { failoverClientError, serveFromFallbacks, type FallbackRelayResult } from './fallback-relay.ts';
 import type { PackycodeFailure } from '../routing/failover.ts';
@@ -135,7 +137,10 @@ async function relayTranslated(
 
   const outcome: RelayOutcome = { status: 200 };
   // the one place a Packycode failure is known before the first byte: fail over, or answer the error
-  const fail = async (err: ClientError, kind: string, cause?: unknown): Promise<RelayOutcome> => {
+  const fail = async (upstreamErr: ClientError, kind: string, cause?: unknown): Promise<RelayOutcome> => {
+    // [context overflow] Anthropic's "prompt is too long" (the client body is still here before the first byte)
+    const count = () => (reply.request.body ? runtime.tokenCounter.count(reply.request.body as CountTokensRequest) : 0);
+    const err = contextOverflowClientError(upstreamErr, cause, count, inputWindow(route.info)) ?? upstreamErr;
     runtime.counters.upstreamErrors++;
     runtime.metrics.upstreamErrors.inc({ kind });
     runtime.audit.upstreamError(kind, err.status);

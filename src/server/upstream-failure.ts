@@ -3,6 +3,7 @@ import type { ClientError } from './errors.ts';
 import type { UpstreamError } from '../upstream/upstream-error.ts';
 import type { TimeoutsConfig } from '../config/types.ts';
 import { isQuotaCode } from '../translate/upstream-error.ts';
+import { isContextOverflow, promptTooLong } from '../translate/context-overflow.ts';
 
 /** The fields of an UpstreamError this mapping reads. */
 export type UpstreamFailure = Pick<UpstreamError, 'kind' | 'status' | 'retryAfter' | 'upstreamCode' | 'upstreamMessage' | 'url' | 'waitedMs' | 'message' | 'cause'>;
@@ -103,4 +104,19 @@ export function clientErrorForUpstream(e: UpstreamFailure, keySource: string, ti
     return { status: 529, type: 'overloaded_error', headers, message: `Packycode is overloaded (HTTP ${status}${detail})` };
   }
   return { status: status >= 500 && status < 600 ? status : 502, type: 'api_error', message: `Packycode failed (HTTP ${status}${detail})` };
+}
+
+/**
+ * [context overflow] When the upstream said the input is over the model's window, Anthropic's own
+ * `prompt is too long: N tokens > M maximum` (400, not retried), which makes Claude Code compact and retry.
+ * `count` counts the request (only called for an overflow); `window` is the model's input window.
+ */
+export function contextOverflowClientError(err: ClientError, cause: unknown, count: () => number, window: number): ClientError | undefined {
+  const u = cause as Partial<UpstreamFailure> | undefined;
+  const code = typeof u?.upstreamCode === 'string' ? u.upstreamCode : undefined;
+  const text = typeof u?.upstreamMessage === 'string' ? u.upstreamMessage : err.message;
+  if (err.status >= 500 && err.status !== 502) return undefined;
+  if (!isContextOverflow(code, text) && !isContextOverflow(undefined, err.message)) return undefined;
+  const { type, message } = promptTooLong(count(), window);
+  return { status: 400, type, message, headers: NO_RETRY };
 }
