@@ -9,19 +9,12 @@ import type { ProxiedExchange } from './recording-proxy.ts';
 
 export const FIXTURE_DIR_2_1_332 = join(import.meta.dirname, '..', 'fixtures', 'captured', 'claude-code-2.1.332');
 
-/** A recorded request: the shape of /work/shared/fixtures/captured/claude-code-2.1.332 files. */
-export interface ClaudeCodeFixture {
+/** A recorded request: the shape of /work/shared/fixtures/captured/claude-code-2.1.332 files (an exchange
+ * with its `body` scrubbed, plus an id, a note and the client's user-agent). */
+export interface ClaudeCodeFixture extends ProxiedExchange {
   id: string;
   note: string;
   client: string;
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: any;
-  status: number;
-  respHeaders: Record<string, string>;
-  /** the gateway's reply (SSE or JSON text) */
-  reply: string;
 }
 
 const placeholder = (what: string, text: string): string => `<${what}: ${text.length} characters>`;
