@@ -3,9 +3,11 @@
 // judge gives `unavailable`, never `not_flagged`; the reply itself still arrives.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, parseSse, userRequest, type Harness } from './sdk-harness.ts';
+import { startHarness, parseSse, rawRequest, userRequest, CLIENT_KEY, type Harness } from './sdk-harness.ts';
 import { functionCalls, hang, httpError, text, type Scenario } from '../support/response-scenarios.ts';
 import type { RecordedRequest } from '../support/mock-upstream.ts';
+import { writeFileSync } from 'node:fs';
+import { packycodeYaml, startTestGateway } from '../support/gateway.ts';
 
 let h: Harness;
 let judge: (r: RecordedRequest) => Scenario;
@@ -60,4 +62,26 @@ test('a request without safeguards gets no safeguard_results and no judge call',
   assert.equal(r.status, 200);
   assert.equal(parseSse(r.text).find((e) => e.event === 'message_delta')?.data.delta.safeguard_results, undefined);
   assert.equal(h.mock.requests.filter(isJudge).length, 0);
+});
+
+test('hot reload: turning the classifier on in config.yaml applies to the next request', async () => {
+  judge = () => text(JSON.stringify({ verdicts: [{ id: 'call_rm', flagged: false, explanation: 'fine', cited_rule: null }] }));
+  const gw = await startTestGateway(packycodeYaml(h.mock.url), { watch: true });
+  try {
+    const ask = async () => {
+      const r = await rawRequest(`${gw.url}/v1/messages`, 'POST', request(false), { 'x-api-key': CLIENT_KEY });
+      assert.equal(r.status, 200, r.text.slice(0, 200));
+      return r.json.safeguard_results[0].status.tool_uses.call_rm;
+    };
+    assert.deepEqual(await ask(), { type: 'unavailable', reason: 'not_judged_as_run' }, 'no classifier: not judged');
+    writeFileSync(gw.configPath, packycodeYaml(h.mock.url, ['safeguards:', '  classifier-model: gpt-5-mini'].join('\n')));
+    const until = Date.now() + 10_000;
+    while (gw.runtime.snapshot.safeguards?.classifierModel !== 'gpt-5-mini') {
+      assert.ok(Date.now() < until, 'the edit was loaded');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(await ask(), { type: 'evaluated', outcome: 'not_flagged', explanation: 'fine' });
+  } finally {
+    await gw.stop();
+  }
 });
