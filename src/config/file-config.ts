@@ -1,7 +1,7 @@
 // config.yaml text -> validated file settings (everything but the packycode sources). No I/O.
 import { basename } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import type { AnthropicFallback, ConfigProblem, RoutingConfig, TimeoutsConfig, UpstreamEntry } from './types.ts';
+import type { AnthropicFallback, ConfigProblem, RoutingConfig, SafeguardsConfig, TimeoutsConfig, UpstreamEntry } from './types.ts';
 import { expandDeep, type UnsetReference } from './env-expand.ts';
 import { splitUnknownKeys } from './known-keys.ts';
 import { issuesToProblems, problem, showValue, type IssueLike } from './problems.ts';
@@ -20,6 +20,7 @@ export interface FileSettings {
   allowRemote: boolean;
   timeouts: TimeoutsConfig;
   fallbacks: AnthropicFallback[];
+  safeguards: SafeguardsConfig;
   codexKeys: UpstreamEntry[];
   claudeKeys: UpstreamEntry[];
   proxyUrl?: string;
@@ -169,6 +170,7 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
     routing: { strategy: f.routing.strategy, sessionAffinityTtlMs: f.routing['session-affinity-ttl-ms'] },
     maxConcurrentPerUpstream: f.limits['max-concurrent-per-upstream'],
     shutdownGraceMs: f['shutdown-grace-ms'],
+    safeguards: { classifierModel: f.safeguards['classifier-model'], timeoutMs: f.safeguards['timeout-ms'] },
   };
   return out;
 }

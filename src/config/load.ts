@@ -146,6 +146,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     routing: settings.routing,
     maxConcurrentPerUpstream: settings.maxConcurrentPerUpstream,
     shutdownGraceMs: settings.shutdownGraceMs,
+    safeguards: settings.safeguards,
     packycodeProblems: usable ? [] : problems,
     loadedAt: Date.now(),
   });

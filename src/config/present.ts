@@ -37,6 +37,7 @@ export function snapshotToYamlShape(s: ConfigSnapshot): Record<string, unknown> 
       'idle-ms': s.timeouts.idleMs,
     },
     fallbacks: s.fallbacks.map((f) => ({ name: f.name, 'base-url': f.baseUrl, 'api-key': maskSecret(f.apiKey), models: f.models })),
+    ...(s.safeguards ? { safeguards: { 'classifier-model': s.safeguards.classifierModel, 'timeout-ms': s.safeguards.timeoutMs } } : {}),
     packycode: packycodeToYamlShape(s.packycode, { reveal: false }),
     ...(s.codexKeys?.length ? { 'codex-api-key': s.codexKeys.map(entryShape) } : {}),
     ...(s.claudeKeys?.length ? { 'claude-api-key': s.claudeKeys.map(entryShape) } : {}),

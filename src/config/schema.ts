@@ -10,6 +10,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** Reasoning efforts of the upstream's models (which one a model accepts: src/routing/model-catalog.ts). */
 export const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 export const PACKYCODE_EXAMPLE_URL = 'https://codex-api.packycode.com/v1';
+/** safeguards.timeout-ms: how long auto mode's judge may take before its calls are `unavailable`. */
+export const SAFEGUARDS_TIMEOUT_MS = 30_000;
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -150,6 +152,12 @@ export const fileSchema = z.object({
     })
     .prefault({}),
   fallbacks: z.array(fallbackSchema).default([]),
+  safeguards: z
+    .object({
+      'classifier-model': z.string().trim().default(''),
+      'timeout-ms': intish.pipe(z.number().min(1)).default(SAFEGUARDS_TIMEOUT_MS),
+    })
+    .prefault({}),
   packycode: z.unknown().optional(),
   'codex-api-key': z.array(upstreamEntrySchema(/\/responses$/i, 'https://relay.example/v1')).default([]),
   'claude-api-key': z.array(upstreamEntrySchema(/\/(v1\/)?messages$/i, 'https://api.anthropic.com')).default([]),
@@ -250,6 +258,9 @@ export const FILE_FIXES: FixTable = {
   limits: 'write a mapping, e.g. limits: { max-concurrent-per-upstream: 64 }',
   'limits.max-concurrent-per-upstream': 'write a whole number; 0 means no limit',
   'shutdown-grace-ms': 'write a whole number of milliseconds, e.g. 10000: how long streams in flight may finish on SIGTERM/SIGINT',
+  safeguards: 'write a mapping, e.g. safeguards: { classifier-model: gpt-5-mini, timeout-ms: 30000 }',
+  'safeguards.classifier-model': 'write a Packycode model name to judge auto mode\'s tool calls, e.g. gpt-5-mini, or "" to leave the checks to Claude Code',
+  'safeguards.timeout-ms': ms(SAFEGUARDS_TIMEOUT_MS),
 };
 
 export const PACKYCODE_FIXES: FixTable = {

@@ -77,6 +77,14 @@ export interface RoutingConfig {
   sessionAffinityTtlMs: number;
 }
 
+/** safeguards: Claude Code's auto mode asking the gateway to judge tool calls. */
+export interface SafeguardsConfig {
+  /** classifier-model: the Packycode model that judges; '' = no judge (Claude Code checks on its own) */
+  classifierModel: string;
+  /** timeout-ms: the judge's deadline; past it every call of the reply is `unavailable` */
+  timeoutMs: number;
+}
+
 export interface RemoteManagement {
   secretKey: string;        // bcrypt hash (or '' = management disabled)
   allowRemote: boolean;
@@ -110,6 +118,8 @@ export interface ConfigSnapshot {
   maxConcurrentPerUpstream?: number;
   /** on SIGTERM/SIGINT, how long streams in flight may still finish */
   shutdownGraceMs?: number;
+  /** auto mode's server-side check (absent in snapshots built before it existed: no judge) */
+  safeguards?: SafeguardsConfig;
   /**
    * Why Packycode cannot serve: empty when it is usable. When it is disabled or not configured at all,
    * what enabling it would need (bad values, missing base-url or key, and where to configure them).

@@ -4,6 +4,7 @@ import type { ClientError } from '../server/errors.ts';
 import type { UpstreamError } from '../upstream/upstream-error.ts';
 import type { TimeoutsConfig } from '../config/types.ts';
 import { isQuotaCode } from '../translate/upstream-error.ts';
+import { isContextOverflow, promptTooLong } from '../translate/context-overflow.ts';
 
 /** How messages name a provider and where its settings live. */
 export interface ProviderLabel {
@@ -154,4 +155,18 @@ export function describeAttempt(label: ProviderLabel, e: UpstreamFailure): strin
 export function withFailoverAttempts(base: ClientError, tails: string[]): ClientError {
   if (tails.length === 0) return base;
   return { ...base, message: `${base.message.replace(/\.?\s*$/, '.')} Failover also failed: ${tails.join('; ')}.` };
+}
+
+/**
+ * [context overflow] When a Responses upstream said the input is over the model's window: Anthropic's own
+ * `prompt is too long: N tokens > M maximum` (400, not retried), which makes Claude Code compact and retry.
+ * `count` counts the request (only called for an overflow); `window` is the model's input window.
+ */
+export function contextOverflowClientError(err: ClientError, cause: Partial<UpstreamFailure> | undefined, count: () => number, window: number): ClientError | undefined {
+  const code = typeof cause?.upstreamCode === 'string' ? cause.upstreamCode : undefined;
+  const text = typeof cause?.upstreamMessage === 'string' ? cause.upstreamMessage : err.message;
+  if (err.status >= 500 && err.status !== 502) return undefined;
+  if (!isContextOverflow(code, text) && !isContextOverflow(undefined, err.message)) return undefined;
+  const { type, message } = promptTooLong(count(), window);
+  return { status: 400, type, message, headers: NO_RETRY };
 }

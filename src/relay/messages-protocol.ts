@@ -1,7 +1,7 @@
 // Anthropic Messages in and out: the ClientProtocol of /v1/messages. A Responses candidate (Packycode, a
 // codex-api-key entry) gets the request translated and its events translated back; an Anthropic candidate
 // (fallbacks, claude-api-key) gets the client's body as it is (anthropic-passthrough.ts).
-import type { MessagesRequest } from '../wire/anthropic-request.ts';
+import type { CountTokensRequest, MessagesRequest } from '../wire/anthropic-request.ts';
 import type { Message, StreamEvent } from '../wire/anthropic-stream.ts';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import { toResponsesRequest } from '../translate/request-to-responses.ts';
@@ -13,7 +13,9 @@ import { UpstreamError } from '../upstream/upstream-error.ts';
 import { serializeEvent } from '../server/sse.ts';
 import { errorBody, STATUS_FOR_TYPE, type ClientError } from '../server/errors.ts';
 import type { Candidate } from '../routing/candidates.ts';
-import { clientErrorForUpstream } from './anthropic-errors.ts';
+import { clientErrorForUpstream, contextOverflowClientError } from './anthropic-errors.ts';
+import { inputWindow } from '../routing/model-catalog.ts';
+import { safeguardsFor, type SafeguardHook } from '../safeguards/safeguards-for.ts';
 import { openPassthrough } from './anthropic-passthrough.ts';
 import type { ClientProtocol, Exchange, ExchangeOutcome } from './protocol.ts';
 import type { RelayContext } from './relay.ts';
@@ -57,13 +59,15 @@ class TranslatedStream implements Exchange {
   readonly #c: Candidate;
   readonly #t: StreamTranslator;
   readonly #it: AsyncIterator<ResponsesEvent[]>;
+  readonly #safeguards: SafeguardHook | undefined;
   #ended = false;
 
-  constructor(ctx: RelayContext, c: Candidate, t: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>) {
+  constructor(ctx: RelayContext, c: Candidate, t: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>, safeguards?: SafeguardHook) {
     this.#ctx = ctx;
     this.#c = c;
     this.#t = t;
     this.#it = batches[Symbol.asyncIterator]();
+    this.#safeguards = safeguards;
   }
 
   async next(): Promise<string | null> {
@@ -79,6 +83,10 @@ class TranslatedStream implements Exchange {
       for (let i = 0; i < batch.length; i++) t.push(batch[i], out);
     }
     if (t.failed && !t.hasOutput) throw translatorFailure(t, this.#c);
+    // [safeguards] verdicts onto the final message_delta (it alone may wait for the judge); the events go out
+    // (or join the held output) only once their verdicts are on them
+    const judged = this.#safeguards?.pass(out);
+    if (judged) await judged;
     if (t.hasOutput || this.#ended) this.ready = true;
     if (this.#ctx.runtime.messageFinalizers.length > 0) {
       const delta = out.find((ev) => ev.type === 'message_delta');
@@ -117,13 +125,15 @@ class TranslatedMessage implements Exchange {
   readonly #c: Candidate;
   readonly #t: StreamTranslator;
   readonly #batches: AsyncIterable<ResponsesEvent[]>;
+  readonly #safeguards: SafeguardHook | undefined;
   #delivered = false;
 
-  constructor(ctx: RelayContext, c: Candidate, t: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>) {
+  constructor(ctx: RelayContext, c: Candidate, t: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>, safeguards?: SafeguardHook) {
     this.#ctx = ctx;
     this.#c = c;
     this.#t = t;
     this.#batches = batches;
+    this.#safeguards = safeguards;
   }
 
   async next(): Promise<string | null> {
@@ -142,10 +152,11 @@ class TranslatedMessage implements Exchange {
       const err = error ?? { type: 'api_error' as const, message: 'the upstream reply could not be assembled' };
       throw new UpstreamError('stream-error', err.message, { url: this.#c.baseUrl, status: STATUS_FOR_TYPE[err.type] ?? 502, upstreamCode: err.type, upstreamMessage: err.message });
     }
-    if (this.#ctx.runtime.messageFinalizers.length > 0) await finalize(this.#ctx, { message });
+    const answer = this.#safeguards ? await this.#safeguards.forMessage(message) : message; // [safeguards]
+    if (this.#ctx.runtime.messageFinalizers.length > 0) await finalize(this.#ctx, { message: answer });
     this.#delivered = true;
     this.ready = true;
-    return JSON.stringify(message);
+    return JSON.stringify(answer);
   }
 
   head() {
@@ -185,6 +196,8 @@ async function openTranslated(ctx: RelayContext, c: Candidate): Promise<Exchange
     emitThinking: thinkingBlocks(req.thinking),
     thinkingText: thinkingSummaries(req.thinking),
   });
+  // auto mode (safeguards): verdicts on the final message_delta / message; undefined when not asked for
+  const safeguards = safeguardsFor(ctx.runtime, ctx.snapshot, req, ctx.requestId);
   // this upstream refused the session's earlier reasoning: the conversation goes without those items
   if (c.dropReasoning) body.input = body.input.filter((item) => item.type !== 'reasoning');
   const cacheKey = body.prompt_cache_key;
@@ -195,15 +208,19 @@ async function openTranslated(ctx: RelayContext, c: Candidate): Promise<Exchange
     timeouts: c.timeouts,
     headers: cacheKey ? { session_id: cacheKey } : undefined,
   });
-  return ctx.stream ? new TranslatedStream(ctx, c, t, upstream.batches) : new TranslatedMessage(ctx, c, t, upstream.batches);
+  return ctx.stream ? new TranslatedStream(ctx, c, t, upstream.batches, safeguards) : new TranslatedMessage(ctx, c, t, upstream.batches, safeguards);
 }
 
 export const messagesProtocol: ClientProtocol = {
   open(ctx, c) {
     return c.protocol === 'anthropic' ? openPassthrough(ctx, c) : openTranslated(ctx, c);
   },
-  clientError(_ctx, c, e) {
-    return clientErrorForUpstream(e, c.label, c.timeouts);
+  clientError(ctx, c, e) {
+    const err = clientErrorForUpstream(e, c.label, c.timeouts);
+    if (c.protocol === 'anthropic') return err; // an Anthropic upstream words its own overflow
+    // [context overflow] the client body is still here: no byte has gone out yet
+    const count = () => (ctx.body ? ctx.runtime.tokenCounter.count(ctx.body as CountTokensRequest) : 0);
+    return contextOverflowClientError(err, e, count, inputWindow(c.route?.info)) ?? err;
   },
   sendError(ctx, err) {
     const res = ctx.res;

@@ -38,3 +38,37 @@ export const MODEL_CATALOG: readonly ModelInfo[] = [
 
 /** The efforts that may appear as a model-name suffix (`gpt-5-codex-high`). */
 export const SUFFIX_EFFORTS: readonly Effort[] = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+
+/**
+ * The input window each model accepts on Codex-style Responses endpoints (what Packycode serves), in tokens:
+ * the context window the Codex CLI itself uses for the model (its model family's `context_window`: 272,000 for
+ * the GPT-5 family, whose nominal 400,000 includes 128,000 of output; GPT-5.4 and 5.5 are nominally 1,050,000
+ * but get 272,000 there unless a larger window is switched on). Claude Code's /context and auto-compact read
+ * it from /v1/models, and a context overflow reports it as the maximum.
+ */
+export const INPUT_WINDOWS: Readonly<Record<string, number>> = {
+  'gpt-5': 272_000,
+  'gpt-5-codex': 272_000,
+  'gpt-5-mini': 272_000,
+  'gpt-5-nano': 272_000,
+  'codex-mini-latest': 200_000,
+  'gpt-5.1': 272_000,
+  'gpt-5.1-codex': 272_000,
+  'gpt-5.1-codex-mini': 272_000,
+  'gpt-5.1-codex-max': 272_000,
+  'gpt-5.2': 272_000,
+  'gpt-5.2-codex': 272_000,
+  'gpt-5.3-codex': 272_000,
+  'gpt-5.4': 272_000,
+  'gpt-5.4-mini': 272_000,
+  'gpt-5.5': 272_000,
+};
+
+/** For a model not in the catalog (a passed-through name): the GPT-5 family's window. */
+export const DEFAULT_INPUT_WINDOW = 272_000;
+
+/** The input window of a catalog model (INPUT_WINDOWS, else its context window less its output). */
+export function inputWindow(info: Pick<ModelInfo, 'id' | 'contextWindow' | 'maxOutputTokens'> | undefined): number {
+  if (!info) return DEFAULT_INPUT_WINDOW;
+  return INPUT_WINDOWS[info.id] ?? info.contextWindow - info.maxOutputTokens;
+}

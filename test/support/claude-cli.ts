@@ -2,7 +2,7 @@
 // `claude -p <prompt> --output-format json|stream-json` with a throwaway HOME, cwd and TMPDIR, an environment
 // built from scratch (only PATH is taken from the parent), a hard timeout, and the JSON result parsed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +34,11 @@ export interface ClaudeRun {
   result?: ClaudeResult;
   /** every JSON line of stdout (stream-json: the whole session, in order) */
   events: Record<string, unknown>[];
+  /** Claude Code's debug log, when asked for (RunClaudeOptions.debugLog) */
+  debugLog?: string;
+  /** the throwaway HOME and working folder it ran in (removed by now; for rewriting paths in recordings) */
+  home: string;
+  cwd: string;
 }
 
 export interface RunClaudeOptions {
@@ -50,6 +55,10 @@ export interface RunClaudeOptions {
   outputFormat?: 'json' | 'stream-json';
   /** kill the CLI after this long (default 60 s) */
   timeoutMs?: number;
+  /** files to write into the throwaway HOME first (path relative to HOME -> content), e.g. .claude.json */
+  homeFiles?: Record<string, string>;
+  /** a debug log is written and returned in `debugLog` (Claude Code's --debug-file) */
+  debugLog?: boolean;
 }
 
 const STUB_MAX_BYTES = 4096; // the wrapper package's placeholder bin/claude.exe before its postinstall ran
@@ -64,17 +73,27 @@ export function claudePlatformKey(): string {
   return `${process.platform}-${cpu}`;
 }
 
+/** The Claude Code versions the tests run: the npm package (or alias) each is installed under. */
+export const CLAUDE_CODE_PACKAGES = {
+  '2.1.197': '@anthropic-ai/claude-code',
+  '2.1.332': 'claude-code-2.1.332', // npm alias of @anthropic-ai/claude-code@2.1.332
+} as const;
+export type ClaudeCodeVersion = keyof typeof CLAUDE_CODE_PACKAGES;
+
 /**
- * The native Claude Code binary, or undefined when the optional platform package is not installed.
- * Prefers the platform package's own binary (present even when install scripts were skipped), then the
- * wrapper's bin/claude.exe when its postinstall replaced the placeholder.
+ * The native Claude Code binary of one version (default 2.1.197), or undefined when its optional platform
+ * package is not installed. Prefers the platform package's own binary, resolved from the wrapper package
+ * (present even when install scripts were skipped), then the wrapper's bin/claude.exe when its postinstall
+ * replaced the placeholder.
  */
-export function findClaudeBinary(root = process.cwd()): string | undefined {
-  const req = createRequire(join(root, 'package.json'));
+export function findClaudeBinary(root = process.cwd(), version: ClaudeCodeVersion = '2.1.197'): string | undefined {
+  const pkg = CLAUDE_CODE_PACKAGES[version];
   const exe = process.platform === 'win32' ? 'claude.exe' : 'claude';
+  let wrapper: string | undefined;
+  try { wrapper = dirname(createRequire(join(root, 'package.json')).resolve(`${pkg}/package.json`)); } catch { return undefined; }
   const candidates: string[] = [];
-  try { candidates.push(join(dirname(req.resolve(`@anthropic-ai/claude-code-${claudePlatformKey()}/package.json`)), exe)); } catch { /* not installed */ }
-  try { candidates.push(join(dirname(req.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe')); } catch { /* not installed */ }
+  try { candidates.push(join(dirname(createRequire(join(wrapper, 'package.json')).resolve(`@anthropic-ai/claude-code-${claudePlatformKey()}/package.json`)), exe)); } catch { /* not installed */ }
+  candidates.push(join(wrapper, 'bin', 'claude.exe'));
   return candidates.find((p) => existsSync(p) && statSync(p).size > STUB_MAX_BYTES);
 }
 
@@ -99,6 +118,11 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
   const cwd = join(root, 'work');
   const tmp = join(root, 'tmp');
   for (const d of [home, cwd, tmp]) mkdirSync(d);
+  for (const [rel, content] of Object.entries(opts.homeFiles ?? {})) {
+    mkdirSync(dirname(join(home, rel)), { recursive: true });
+    writeFileSync(join(home, rel), content);
+  }
+  const debugFile = opts.debugLog ? join(tmp, 'claude-debug.log') : undefined;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
@@ -109,7 +133,7 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     ...opts.env,
   };
-  const args = ['-p', opts.prompt, '--output-format', opts.outputFormat ?? 'json', ...(opts.outputFormat === 'stream-json' ? ['--verbose'] : []), ...(opts.args ?? [])];
+  const args = ['-p', opts.prompt, '--output-format', opts.outputFormat ?? 'json', ...(opts.outputFormat === 'stream-json' ? ['--verbose'] : []), ...(debugFile ? ['--debug-file', debugFile] : []), ...(opts.args ?? [])];
   const started = performance.now();
   const child = spawn(opts.bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
   const out: Buffer[] = [];
@@ -130,7 +154,8 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
     const stdout = Buffer.concat(out).toString('utf8');
     const events = parseJsonLines(stdout);
     const result = [...events].reverse().find((e) => e.type === 'result') as ClaudeResult | undefined;
-    return { exitCode, signal, timedOut, durationMs: Math.round(performance.now() - started), stdout, stderr: Buffer.concat(err).toString('utf8'), result, events };
+    const debugLog = debugFile && existsSync(debugFile) ? readFileSync(debugFile, 'utf8') : undefined;
+    return { exitCode, signal, timedOut, durationMs: Math.round(performance.now() - started), stdout, stderr: Buffer.concat(err).toString('utf8'), result, events, debugLog, home, cwd };
   } finally {
     clearTimeout(timer);
     killAll(); // leftovers of the group (a backgrounded shell), if any
