@@ -33,7 +33,7 @@ export const READ_ONLY_KEY = 'effective-source';
 export function flattenSnapshot(s: ConfigSnapshot): Map<string, string> {
   const p = s.packycode;
   const entries: Array<[string, unknown]> = [
-    ['host', s.host], ['port', s.port], ['api-keys', s.apiKeys], ['log-level', s.logLevel],
+    ['host', s.host], ['port', s.port], ['api-keys', [s.apiKeys, s.clientKeys]], ['log-level', s.logLevel],
     ['remote-management.secret-key', s.remoteManagement.secretKey], ['remote-management.allow-remote', s.remoteManagement.allowRemote],
     ['timeouts', s.timeouts], ['fallbacks', s.fallbacks],
     ['packycode.enabled', p.enabled], ['packycode.base-url', p.baseUrl], ['packycode.requires-openai-auth', p.requiresOpenaiAuth],

@@ -6,6 +6,8 @@ import { TokenCounter } from './translate/token-count.ts';
 import { Metrics } from './observability/metrics.ts';
 import { AuditLog } from './observability/audit.ts';
 import type { Logger } from './observability/logger.ts';
+import type { RequestObserver, RequestRecord } from './accounting/request-record.ts';
+import { MemoryLimiter, type ClientLimiter } from './accounting/limiter.ts';
 
 import { createRequire } from 'node:module';
 
@@ -20,6 +22,10 @@ export class Runtime {
   readonly logger: Logger;
   readonly startedAt = Date.now();
   readonly counters = { requests: 0, upstreamErrors: 0, failovers: 0 };
+  /** client key limits; a shared backend replaces the in-process one (state.backend) */
+  limiter: ClientLimiter = new MemoryLimiter();
+  /** consumers of finished requests' records (usage, limits, metrics): called off the reply path */
+  readonly requestObservers: RequestObserver[] = [];
 
   constructor(snapshot: ConfigSnapshot, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
     this.logger = logger;
@@ -27,6 +33,8 @@ export class Runtime {
     this.audit = new AuditLog(logger);
     this.#snapshot = snapshot;
     this.registerModels();
+    // token limits count what finished requests used (a request's tokens are known only at its end)
+    this.requestObservers.push({ record: (r) => this.limiter.addTokens(r.client, r.inputTokens + r.cachedInputTokens + r.outputTokens, r.at) });
   }
 
   get snapshot(): ConfigSnapshot {
@@ -37,6 +45,17 @@ export class Runtime {
   apply(next: ConfigSnapshot): void {
     this.#snapshot = next;
     this.registerModels();
+  }
+
+  /** Hands one finished request's record to every observer; an observer's failure is logged, never thrown. */
+  recordRequest(r: RequestRecord): void {
+    for (const o of this.requestObservers) {
+      try {
+        o.record(r);
+      } catch (e) {
+        this.logger.error({ err: { message: (e as Error).message } }, 'request observer failed');
+      }
+    }
   }
 
   packycodeUsable(s: ConfigSnapshot = this.#snapshot): boolean {

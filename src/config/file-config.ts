@@ -1,7 +1,8 @@
 // config.yaml text -> validated file settings (everything but the packycode sources). No I/O.
 import { basename } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import type { AnthropicFallback, ConfigProblem, TimeoutsConfig } from './types.ts';
+import type { AnthropicFallback, ClientKey, ConfigProblem, TimeoutsConfig } from './types.ts';
+import { keyOfEntry, toClientKeys } from './client-keys.ts';
 import { expandDeep, type UnsetReference } from './env-expand.ts';
 import { splitUnknownKeys } from './known-keys.ts';
 import { issuesToProblems, problem, showValue, type IssueLike } from './problems.ts';
@@ -13,6 +14,7 @@ export interface FileSettings {
   host: string;
   port: number;
   apiKeys: string[];
+  clientKeys: ClientKey[];
   logLevel: string;
   secretKey: string;          // as written (expanded): '' | bcrypt hash | plaintext
   secretKeyIsReference: boolean; // written as ${VAR}: never rewritten in the file
@@ -96,11 +98,9 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
       out.warnings.push(problem(`fallbacks[${i}].base-url`, `"${fb['base-url']}" ends with /v1`, `write ${fb['base-url'].slice(0, -3)} (as for ANTHROPIC_BASE_URL; /v1/messages is appended)`));
     }
   });
-  const seenKeys = new Set<string>();
-  f['api-keys'].forEach((k, i) => {
-    if (seenKeys.has(k)) out.warnings.push(problem(`api-keys[${i}]`, 'repeats an earlier key', 'remove the duplicate'));
-    seenKeys.add(k);
-  });
+  const clients = toClientKeys(f['api-keys']);
+  out.errors.push(...clients.errors);
+  out.warnings.push(...clients.warnings);
   if ((f.host === '0.0.0.0' || f.host === '::') && f['api-keys'].length === 0) {
     out.warnings.push(problem('api-keys', `is empty while host is ${f.host} (every network interface)`, 'add api-keys, or listen on 127.0.0.1 only'));
   }
@@ -113,7 +113,8 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
   out.settings = {
     host: f.host,
     port: f.port,
-    apiKeys: f['api-keys'],
+    apiKeys: f['api-keys'].map(keyOfEntry),
+    clientKeys: clients.keys,
     logLevel: f['log-level'],
     secretKey,
     secretKeyIsReference: typeof rawSecret === 'string' && rawSecret.includes('${'),

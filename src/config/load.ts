@@ -127,6 +127,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     host: settings.host,
     port: settings.port,
     apiKeys: settings.apiKeys,
+    clientKeys: settings.clientKeys,
     logLevel: settings.logLevel,
     remoteManagement: { secretKey, allowRemote: settings.allowRemote },
     packycode,

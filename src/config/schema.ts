@@ -81,10 +81,49 @@ const fallbackSchema = z.object({
   models: z.array(nonEmpty).default([]),
 });
 
+// --- api-keys entries: a key, or a named key with models, limits and an expiry ----------------------
+
+export const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const SHA256_KEY = /^sha256:[0-9a-f]{64}$/i;
+const positiveInt = intish.pipe(z.number().min(1));
+
+export const clientKeySchema = z.object({
+  key: nonEmpty.check((ctx) => {
+    if (/^sha256:/i.test(ctx.value) && !SHA256_KEY.test(ctx.value)) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: 'starts with sha256: but is not followed by 64 hex digits', params: { fix: 'write sha256: and the hex SHA-256 digest of the key (printf %s "$KEY" | sha256sum), or the key itself' } });
+    }
+  }),
+  name: nonEmpty.check((ctx) => {
+    if (!CLIENT_NAME.test(ctx.value)) ctx.issues.push({ code: 'custom', input: ctx.value, message: `${showValue(ctx.value)} is not a usable name`, params: { fix: 'use 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit, e.g. alice' } });
+    else if (ctx.value === 'anonymous') ctx.issues.push({ code: 'custom', input: ctx.value, message: '"anonymous" is reserved for requests without client keys', params: { fix: 'pick another name' } });
+  }),
+  models: z.array(nonEmpty).min(1).optional(),
+  limits: z
+    .object({
+      'requests-per-minute': positiveInt.optional(),
+      'tokens-per-minute': positiveInt.optional(),
+      'tokens-per-day': positiveInt.optional(),
+    })
+    .optional(),
+  expires: z
+    .union([z.string(), z.date()])
+    .transform((v, ctx) => {
+      const ms = v instanceof Date ? v.getTime() : /^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? Date.parse(`${v.trim()}T23:59:59.999Z`) : Date.parse(v);
+      if (Number.isNaN(ms)) {
+        ctx.issues.push({ code: 'custom', input: v, message: `${showValue(v)} is not a date`, params: { fix: 'write a date such as 2026-12-31 (valid through that day, UTC) or 2026-12-31T18:00:00Z' } });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
+});
+
+export type ClientKeyShape = z.output<typeof clientKeySchema>;
+
 export const fileSchema = z.object({
   host: hostSchema.default(DEFAULTS.host),
   port: intish.pipe(z.number().min(0).max(65535)).default(DEFAULTS.port),
-  'api-keys': z.array(nonEmpty).default([]),
+  'api-keys': z.array(z.union([nonEmpty, clientKeySchema])).default([]),
   'log-level': lowered(LOG_LEVELS).default(DEFAULTS.logLevel),
   'remote-management': z
     .object({
@@ -145,6 +184,15 @@ export const FILE_FIXES: FixTable = {
       ? 'write it as a list: api-keys: ["your-key"], or one "- key" line per key'
       : 'write a list of strings, e.g. api-keys: ["a-long-random-client-key"]',
   'api-keys[]': (v) => (typeof v === 'string' ? 'remove the empty entry' : 'quote the key so it is a string, e.g. - "123456"'),
+  'api-keys[].key': 'write the client key, "${ENV_VAR}", or sha256:<hex digest of the key>',
+  'api-keys[].name': 'write a short unique name, e.g. name: alice (it shows in logs, usage and metrics)',
+  'api-keys[].models': 'write a list of model name patterns, e.g. models: ["gpt-5*", "claude-*"], or remove it for any model',
+  'api-keys[].models[]': 'write a model name pattern as a string, e.g. "gpt-5*"',
+  'api-keys[].limits': 'write a mapping, e.g. limits: { requests-per-minute: 60, tokens-per-minute: 200000, tokens-per-day: 5000000 }',
+  'api-keys[].limits.requests-per-minute': 'write a whole number above 0, or remove it for no limit',
+  'api-keys[].limits.tokens-per-minute': 'write a whole number above 0, or remove it for no limit',
+  'api-keys[].limits.tokens-per-day': 'write a whole number above 0, or remove it for no limit',
+  'api-keys[].expires': 'write a date such as 2026-12-31 (valid through that day, UTC)',
   'log-level': `write one of: ${LOG_LEVELS.join(', ')}`,
   'remote-management': 'write a mapping with secret-key and allow-remote, e.g. remote-management: { secret-key: "", allow-remote: false }',
   'remote-management.secret-key': 'write the key as a quoted string (it is replaced by its bcrypt hash on first load), or "" to disable management',

@@ -37,6 +37,28 @@ export interface AnthropicFallback {
   models: string[];
 }
 
+/** Limits of one client key; absent = no limit. */
+export interface ClientLimits {
+  requestsPerMinute?: number;  // requests-per-minute
+  tokensPerMinute?: number;    // tokens-per-minute (input + cached + output)
+  tokensPerDay?: number;       // tokens-per-day (UTC day)
+}
+
+/** One `api-keys` entry. The key itself is kept only as its SHA-256 digest. */
+export interface ClientKey {
+  /** shown in logs, metrics, usage and audit; `key-N` (position) for an entry written as a bare string */
+  name: string;
+  /** hex SHA-256 of the key */
+  digest: string;
+  /** for display: the key masked (`pb-…abcd`), or `sha256:…abcd` when the file holds only the digest */
+  masked: string;
+  /** model name globs this key may use; undefined = any */
+  models?: string[];
+  limits: ClientLimits;
+  /** epoch ms after which the key is refused; undefined = never */
+  expires?: number;
+}
+
 export interface RemoteManagement {
   secretKey: string;        // bcrypt hash (or '' = management disabled)
   allowRemote: boolean;
@@ -48,6 +70,8 @@ export interface ConfigSnapshot {
   host: string;
   port: number;
   apiKeys: string[];
+  /** every api-keys entry, named (apiKeys holds the same keys as written) */
+  clientKeys: ClientKey[];
   logLevel: string;
   remoteManagement: RemoteManagement;
   packycode: PackycodeConfig;

@@ -11,7 +11,10 @@ export type AuditKind =
   | 'upstream-error-burst'
   | 'management-denied'
   | 'management-locked'
-  | 'key-revealed';
+  | 'key-revealed'
+  | 'client-key-created'
+  | 'client-key-changed'
+  | 'client-key-revoked';
 
 export interface AuditEvent {
   at: string;

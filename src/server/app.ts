@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.ts';
 import type { ConfigController } from '../config-controller.ts';
 import { errorBody } from './errors.ts';
-import { keyMatches, presentedKey } from './client-auth.ts';
+import { authenticateClient, installClientLimits } from './client-gate.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { countTokensRoutes } from './routes/count-tokens.ts';
 import { modelsRoutes } from './routes/models.ts';
@@ -59,20 +59,9 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
     reply.header('request-id', request.id);
     const route = request.routeOptions.url;
     if (route !== undefined && isPublicRoute(route)) return;
-    const keys = runtime.snapshot.apiKeys;
-    if (keys.length === 0) return;
-    const key = presentedKey(request.headers);
-    if (!key || !keyMatches(key, keys)) {
-      runtime.metrics.requests.inc({ route: route ?? 'unmatched', model: 'unknown', status: '401' });
-      runtime.logger.info({ reqId: request.id, route: route ?? 'unmatched', status: 401, errorKind: key ? 'wrong-client-key' : 'missing-client-key' }, 'request');
-      return reply.code(401).header('x-should-retry', 'false').send(errorBody(
-        'authentication_error',
-        key ? 'invalid API key: the key sent (x-api-key or Authorization: Bearer) is not in packybridge\'s api-keys'
-          : 'missing API key: send one of packybridge\'s api-keys as x-api-key or Authorization: Bearer (ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in Claude Code)',
-        request.id,
-      ));
-    }
+    return authenticateClient(request, reply, runtime);
   });
+  installClientLimits(app, runtime);
 
   // JSON bodies: fastify's own parser (prototype-poisoning checks kept), with the parse error spelled out.
   const defaultJson = app.getDefaultJsonParser('error', 'error');

@@ -34,7 +34,7 @@ let firstByteMs = 5_000;
 
 function snapshot(): ConfigSnapshot {
   return {
-    path: null, host: '127.0.0.1', port: 0, apiKeys: [], logLevel: 'debug',
+    path: null, host: '127.0.0.1', port: 0, apiKeys: [], clientKeys: [], logLevel: 'debug',
     remoteManagement: { secretKey: '', allowRemote: false },
     packycode: {
       enabled: false, baseUrl: '', requiresOpenaiAuth: true, wireApi: 'responses',

@@ -7,6 +7,7 @@ import { READ_ONLY_KEY, type ConfigController } from '../../config-controller.ts
 import type { ConfigProblem, ConfigSnapshot } from '../../config/types.ts';
 import { managementGuard } from '../management-auth.ts';
 import { packycodeToYamlShape, snapshotToYamlShape } from '../../config/load.ts';
+import { clientKeyRoutes } from './client-keys.ts';
 
 const MAX_AUDIT = 500;
 
@@ -94,6 +95,8 @@ export function managementRoutes(app: FastifyInstance, runtime: Runtime, control
         counters: { requests: runtime.counters.requests, 'upstream-errors': runtime.counters.upstreamErrors, failovers: runtime.counters.failovers },
       };
     });
+
+    clientKeyRoutes(m, runtime, controller);
 
     m.get('/v0/management/audit', async (request, reply) => {
       const raw = (request.query as { limit?: string }).limit;
