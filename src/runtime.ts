@@ -8,6 +8,8 @@ import { AuditLog } from './observability/audit.ts';
 import type { Logger } from './observability/logger.ts';
 import type { RequestObserver, RequestRecord } from './accounting/request-record.ts';
 import { MemoryLimiter, type ClientLimiter } from './accounting/limiter.ts';
+import { RecentRequests } from './accounting/recent-requests.ts';
+import type { UsageRecorder } from './accounting/usage-recorder.ts';
 
 import { createRequire } from 'node:module';
 
@@ -26,6 +28,10 @@ export class Runtime {
   limiter: ClientLimiter = new MemoryLimiter();
   /** consumers of finished requests' records (usage, limits, metrics): called off the reply path */
   readonly requestObservers: RequestObserver[] = [];
+  /** the last requests' metadata (management API, panel) */
+  readonly recentRequests = new RecentRequests(200);
+  /** usage accounting, once started (serve starts it) */
+  usage?: UsageRecorder;
 
   constructor(snapshot: ConfigSnapshot, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
     this.logger = logger;
@@ -34,7 +40,7 @@ export class Runtime {
     this.#snapshot = snapshot;
     this.registerModels();
     // token limits count what finished requests used (a request's tokens are known only at its end)
-    this.requestObservers.push({ record: (r) => this.limiter.addTokens(r.client, r.inputTokens + r.cachedInputTokens + r.outputTokens, r.at) });
+    this.requestObservers.push({ record: (r) => this.limiter.addTokens(r.client, r.inputTokens + r.cachedInputTokens + r.outputTokens, r.at) }, this.recentRequests);
   }
 
   get snapshot(): ConfigSnapshot {

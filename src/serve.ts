@@ -8,6 +8,7 @@ import { Runtime } from './runtime.ts';
 import { ConfigController } from './config-controller.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { notConfiguredMessage } from './routing/router.ts';
+import { startAccounting } from './accounting/start-accounting.ts';
 
 export interface ServeOptions extends LoadOptions {
   host?: string;
@@ -51,12 +52,14 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   const logger = opts.logger ?? createLogger({ level: snapshot.logLevel });
   const runtime = new Runtime(snapshot, logger);
   const controller = new ConfigController(runtime, opts);
+  const accounting = startAccounting(runtime);
   const app = await buildApp(runtime, { controller });
   const host = opts.host ?? snapshot.host;
   const port = opts.port ?? snapshot.port;
   try {
     await app.listen({ host, port });
   } catch (e) {
+    await accounting.close();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new StartupError([`packybridge cannot start: ${host}:${port} is already in use. Stop the other process, or set port: in config.yaml (or --port).`]);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new StartupError([`packybridge cannot start: host "${host}" is not an address of this machine; set host: in config.yaml (127.0.0.1 for local use).`]);
@@ -68,6 +71,7 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
 
   for (const w of loaded.warnings) say(`packybridge: warning: ${w.path}: ${w.message}; ${w.fix}`);
   for (const n of loaded.notes) say(`packybridge: ${n}`);
+  say(`packybridge: usage accounting: ${accounting.where}`);
   say(`packybridge ${url}  (effective-source: ${snapshot.effectiveSource})`);
   if (runtime.packycodeUsable()) {
     const p = snapshot.packycode;
@@ -88,6 +92,7 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
     async close() {
       controller.close();
       await app.close();
+      await accounting.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 // config.yaml text -> validated file settings (everything but the packycode sources). No I/O.
 import { basename } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import type { AnthropicFallback, ClientKey, ConfigProblem, TimeoutsConfig } from './types.ts';
+import type { AnthropicFallback, ClientKey, ConfigProblem, StateConfig, TimeoutsConfig, UsageConfig } from './types.ts';
 import { keyOfEntry, toClientKeys } from './client-keys.ts';
 import { expandDeep, type UnsetReference } from './env-expand.ts';
 import { splitUnknownKeys } from './known-keys.ts';
@@ -21,6 +21,10 @@ export interface FileSettings {
   allowRemote: boolean;
   timeouts: TimeoutsConfig;
   fallbacks: AnthropicFallback[];
+  /** data-dir as written (relative to the config file), or undefined */
+  dataDir?: string;
+  usage: UsageConfig;
+  state: StateConfig;
 }
 
 export interface FileEvaluation {
@@ -101,6 +105,11 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
   const clients = toClientKeys(f['api-keys']);
   out.errors.push(...clients.errors);
   out.warnings.push(...clients.warnings);
+  if (f.state.backend === 'redis' && !f.state.url) {
+    out.errors.push(problem('state.url', 'is missing while state.backend is redis', 'write the Redis URL, e.g. state: { backend: redis, url: "redis://127.0.0.1:6379" }'));
+  } else if (f.state.url && !/^rediss?:\/\//i.test(f.state.url)) {
+    out.errors.push(problem('state.url', 'is not a redis:// or rediss:// URL', 'write e.g. redis://127.0.0.1:6379'));
+  }
   if ((f.host === '0.0.0.0' || f.host === '::') && f['api-keys'].length === 0) {
     out.warnings.push(problem('api-keys', `is empty while host is ${f.host} (every network interface)`, 'add api-keys, or listen on 127.0.0.1 only'));
   }
@@ -121,6 +130,12 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
     allowRemote: f['remote-management']['allow-remote'],
     timeouts: { connectMs: f.timeouts['connect-ms'], firstByteMs: f.timeouts['first-byte-ms'], idleMs: f.timeouts['idle-ms'] },
     fallbacks: f.fallbacks.map((fb) => ({ name: fb.name, baseUrl: fb['base-url'], apiKey: fb['api-key'], models: fb.models })),
+    dataDir: f['data-dir'],
+    usage: {
+      retentionDays: f.usage['retention-days'],
+      prices: Object.fromEntries(Object.entries(f.usage.prices).map(([m, p]) => [m, { input: p.input, cachedInput: p['cached-input'] ?? p.input, output: p.output }])),
+    },
+    state: { backend: f.state.backend, url: f.state.url ?? '' },
   };
   return out;
 }

@@ -2,7 +2,7 @@
 // Packycode precedence: config.yaml's packycode block > PACKYCODE_* environment > Codex CLI files > none.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ConfigProblem, ConfigSnapshot, PackycodeConfig } from './types.ts';
 import { evaluateFileText, type FileSettings } from './file-config.ts';
 import { disabledPackycode } from './packycode.ts';
@@ -134,6 +134,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     effectiveSource: res.source,
     timeouts: settings.timeouts,
     fallbacks: settings.fallbacks,
+    dataDir: settings.dataDir !== undefined ? resolve(path ? dirname(path) : cwd, settings.dataDir) : path ? dirname(path) : null,
+    usage: settings.usage,
+    state: settings.state,
     packycodeProblems: usable ? [] : problems,
     loadedAt: Date.now(),
   });

@@ -120,6 +120,13 @@ export const clientKeySchema = z.object({
 
 export type ClientKeyShape = z.output<typeof clientKeySchema>;
 
+// --- usage accounting and shared state ---------------------------------------------------------------
+
+export const DEFAULT_RETENTION_DAYS = 400;
+export const STATE_BACKENDS = ['memory', 'redis'] as const;
+const usd = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), z.number().min(0));
+const priceSchema = z.object({ input: usd, 'cached-input': usd.optional(), output: usd });
+
 export const fileSchema = z.object({
   host: hostSchema.default(DEFAULTS.host),
   port: intish.pipe(z.number().min(0).max(65535)).default(DEFAULTS.port),
@@ -140,6 +147,19 @@ export const fileSchema = z.object({
     .prefault({}),
   fallbacks: z.array(fallbackSchema).default([]),
   packycode: z.unknown().optional(),
+  'data-dir': nonEmpty.optional(),
+  usage: z
+    .object({
+      'retention-days': intish.pipe(z.number().min(1)).default(DEFAULT_RETENTION_DAYS),
+      prices: z.record(nonEmpty, priceSchema).default({}),
+    })
+    .prefault({}),
+  state: z
+    .object({
+      backend: lowered(STATE_BACKENDS).default('memory'),
+      url: z.string().trim().optional(),
+    })
+    .prefault({}),
 });
 
 export type FileShape = z.output<typeof fileSchema>;
@@ -193,6 +213,16 @@ export const FILE_FIXES: FixTable = {
   'api-keys[].limits.tokens-per-minute': 'write a whole number above 0, or remove it for no limit',
   'api-keys[].limits.tokens-per-day': 'write a whole number above 0, or remove it for no limit',
   'api-keys[].expires': 'write a date such as 2026-12-31 (valid through that day, UTC)',
+  'data-dir': 'write a folder for the usage database, e.g. data-dir: ./data (relative to this file); default: this file\'s folder',
+  usage: 'write a mapping, e.g. usage: { retention-days: 400 }',
+  'usage.retention-days': 'write a whole number of days above 0, e.g. 400',
+  'usage.prices': 'write a mapping of model -> prices, e.g. prices: { gpt-5: { input: 1.25, cached-input: 0.125, output: 10 } }',
+  'usage.prices.input': 'write US dollars per million input tokens, e.g. 1.25',
+  'usage.prices.cached-input': 'write US dollars per million cached input tokens, e.g. 0.125',
+  'usage.prices.output': 'write US dollars per million output tokens, e.g. 10',
+  state: 'write a mapping, e.g. state: { backend: redis, url: "redis://127.0.0.1:6379" }',
+  'state.backend': `write one of: ${STATE_BACKENDS.join(', ')}`,
+  'state.url': 'write a Redis URL, e.g. redis://127.0.0.1:6379 (rediss:// for TLS, redis://:password@host:6379/0)',
   'log-level': `write one of: ${LOG_LEVELS.join(', ')}`,
   'remote-management': 'write a mapping with secret-key and allow-remote, e.g. remote-management: { secret-key: "", allow-remote: false }',
   'remote-management.secret-key': 'write the key as a quoted string (it is replaced by its bcrypt hash on first load), or "" to disable management',

@@ -59,6 +59,25 @@ export interface ClientKey {
   expires?: number;
 }
 
+/** US dollars per million tokens. */
+export interface ModelPrice {
+  input: number;
+  /** cached input; defaults to input when a price table entry leaves it out */
+  cachedInput: number;
+  output: number;
+}
+
+export interface UsageConfig {
+  retentionDays: number;  // usage.retention-days
+  /** usage.prices: model name (or `*` glob) -> price, before the built-in table */
+  prices: Record<string, ModelPrice>;
+}
+
+export interface StateConfig {
+  backend: 'memory' | 'redis';  // state.backend
+  url: string;                  // state.url ('' for memory)
+}
+
 export interface RemoteManagement {
   secretKey: string;        // bcrypt hash (or '' = management disabled)
   allowRemote: boolean;
@@ -78,6 +97,10 @@ export interface ConfigSnapshot {
   effectiveSource: EffectiveSource;
   timeouts: TimeoutsConfig;
   fallbacks: AnthropicFallback[];
+  /** folder of the usage database (data-dir, else the config file's folder); null: no file, usage kept in memory */
+  dataDir: string | null;
+  usage: UsageConfig;
+  state: StateConfig;
   /**
    * Why Packycode cannot serve: empty when it is usable. When it is disabled or not configured at all,
    * what enabling it would need (bad values, missing base-url or key, and where to configure them).

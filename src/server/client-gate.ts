@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import type { ClientKey } from '../config/types.ts';
-import type { ClientIdentity } from '../accounting/request-record.ts';
+import type { ClientIdentity, ClientRoute } from '../accounting/request-record.ts';
 import { findClientKey, presentedKey } from './client-auth.ts';
 import { mayUseModel } from '../accounting/model-access.ts';
 import { hasLimits } from '../accounting/limit-windows.ts';
@@ -22,6 +22,7 @@ export function clientOf(request: FastifyRequest): ClientIdentity {
 /** Routes that send a model upstream: these check the key's models and limits. */
 const MODEL_ROUTES = new Set(['/v1/messages', '/v1/responses', '/v1/chat/completions']);
 const OPENAI_ROUTES = new Set(['/v1/responses', '/v1/chat/completions']);
+const ROUTE_NAMES: Record<string, ClientRoute> = { '/v1/messages': 'messages', '/v1/messages/count_tokens': 'count_tokens', '/v1/responses': 'responses', '/v1/chat/completions': 'chat_completions' };
 
 const OPENAI_TYPE: Partial<Record<AnthropicErrorType, string>> = {
   authentication_error: 'invalid_request_error',
@@ -33,6 +34,13 @@ function refuse(request: FastifyRequest, reply: FastifyReply, runtime: Runtime, 
   const route = request.routeOptions.url ?? 'unmatched';
   runtime.metrics.requests.inc({ route, model: typeof fields.modelAsked === 'string' ? fields.modelAsked : 'unknown', status: String(status) });
   runtime.logger.info({ reqId: request.id, route, status, ...fields }, 'request');
+  if (typeof fields.client === 'string' && ROUTE_NAMES[route]) {
+    // a refusal of a known key counts in its usage (errors by kind): who hits their limits is worth seeing
+    runtime.recordRequest({
+      at: Date.now(), requestId: request.id, route: ROUTE_NAMES[route], client: fields.client, modelAsked: typeof fields.modelAsked === 'string' ? fields.modelAsked : 'unknown',
+      stream: false, status, errorKind: String(fields.errorKind), durationMs: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, webSearches: 0,
+    });
+  }
   if (status !== 429) reply.header('x-should-retry', 'false');
   const body = OPENAI_ROUTES.has(route)
     ? { error: { message, type: OPENAI_TYPE[type] ?? type, code: type } }

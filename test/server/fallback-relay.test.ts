@@ -44,6 +44,7 @@ function snapshot(): ConfigSnapshot {
     effectiveSource: 'none',
     timeouts: { connectMs: 2_000, firstByteMs, idleMs: 5_000 },
     fallbacks,
+    dataDir: null, usage: { retentionDays: 400, prices: {} }, state: { backend: 'memory', url: '' },
     packycodeProblems: [],
     loadedAt: Date.now(),
   };

@@ -8,6 +8,7 @@ import type { ConfigProblem, ConfigSnapshot } from '../../config/types.ts';
 import { managementGuard } from '../management-auth.ts';
 import { packycodeToYamlShape, snapshotToYamlShape } from '../../config/load.ts';
 import { clientKeyRoutes } from './client-keys.ts';
+import { usageRoutes } from './usage.ts';
 
 const MAX_AUDIT = 500;
 
@@ -97,6 +98,7 @@ export function managementRoutes(app: FastifyInstance, runtime: Runtime, control
     });
 
     clientKeyRoutes(m, runtime, controller);
+    usageRoutes(m, runtime);
 
     m.get('/v0/management/audit', async (request, reply) => {
       const raw = (request.query as { limit?: string }).limit;
