@@ -6,10 +6,13 @@ import { TokenCounter } from './translate/token-count.ts';
 import { Metrics } from './observability/metrics.ts';
 import { AuditLog } from './observability/audit.ts';
 import type { Logger } from './observability/logger.ts';
-import type { RequestObserver, RequestRecord } from './accounting/request-record.ts';
 import { MemoryLimiter, type ClientLimiter } from './accounting/limiter.ts';
 import { RecentRequests } from './accounting/recent-requests.ts';
 import type { UsageRecorder } from './accounting/usage-recorder.ts';
+import type { RequestObserver } from './accounting/request-record.ts';
+import type { RoutingState } from './state/routing-state.ts';
+import { MemoryRoutingState } from './state/memory-routing-state.ts';
+import type { MessageFinalizer } from './relay/messages-protocol.ts';
 
 import { createRequire } from 'node:module';
 
@@ -26,12 +29,16 @@ export class Runtime {
   readonly counters = { requests: 0, upstreamErrors: 0, failovers: 0 };
   /** client key limits; a shared backend replaces the in-process one (state.backend) */
   limiter: ClientLimiter = new MemoryLimiter();
-  /** consumers of finished requests' records (usage, limits, metrics): called off the reply path */
-  readonly requestObservers: RequestObserver[] = [];
   /** the last requests' metadata (management API, panel) */
   readonly recentRequests = new RecentRequests(200);
   /** usage accounting, once started (serve starts it) */
   usage?: UsageRecorder;
+  /** every finished client request is handed to these (usage accounting, limits); metadata only */
+  readonly observers: RequestObserver[] = [];
+  /** hooks on the final part of every successful Messages reply (see relay/messages-protocol.ts) */
+  readonly messageFinalizers: MessageFinalizer[] = [];
+  /** cooldowns and session affinity; in-process by default, a shared backend may replace it at start-up */
+  routingState: RoutingState = new MemoryRoutingState();
 
   constructor(snapshot: ConfigSnapshot, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
     this.logger = logger;
@@ -40,7 +47,7 @@ export class Runtime {
     this.#snapshot = snapshot;
     this.registerModels();
     // token limits count what finished requests used (a request's tokens are known only at its end)
-    this.requestObservers.push({ record: (r) => this.limiter.addTokens(r.client, r.inputTokens + r.cachedInputTokens + r.outputTokens, r.at) }, this.recentRequests);
+    this.observers.push({ record: (r) => this.limiter.addTokens(r.client, r.inputTokens + r.cachedInputTokens + r.outputTokens, r.at) }, this.recentRequests);
   }
 
   get snapshot(): ConfigSnapshot {
@@ -51,17 +58,6 @@ export class Runtime {
   apply(next: ConfigSnapshot): void {
     this.#snapshot = next;
     this.registerModels();
-  }
-
-  /** Hands one finished request's record to every observer; an observer's failure is logged, never thrown. */
-  recordRequest(r: RequestRecord): void {
-    for (const o of this.requestObservers) {
-      try {
-        o.record(r);
-      } catch (e) {
-        this.logger.error({ err: { message: (e as Error).message } }, 'request observer failed');
-      }
-    }
   }
 
   packycodeUsable(s: ConfigSnapshot = this.#snapshot): boolean {

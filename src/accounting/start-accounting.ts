@@ -26,7 +26,7 @@ export function startAccounting(runtime: Runtime, opts: { backend?: UsageBackend
     onError: (e) => runtime.logger.error({ err: { message: e.message } }, 'usage rows could not be written; kept for the next try'),
   });
   runtime.usage = recorder;
-  runtime.requestObservers.push(recorder);
+  runtime.observers.push(recorder);
 
   const prune = async () => {
     try {
@@ -46,8 +46,8 @@ export function startAccounting(runtime: Runtime, opts: { backend?: UsageBackend
     where: file === ':memory:' ? 'memory (no config file and no data-dir: usage is kept for this run only)' : file,
     async close() {
       clearInterval(sweep);
-      const i = runtime.requestObservers.indexOf(recorder);
-      if (i >= 0) runtime.requestObservers.splice(i, 1);
+      const i = runtime.observers.indexOf(recorder);
+      if (i >= 0) runtime.observers.splice(i, 1);
       await recorder.close();
     },
   };

@@ -3,21 +3,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import type { ClientKey } from '../config/types.ts';
-import type { ClientIdentity, ClientRoute } from '../accounting/request-record.ts';
+import type { ClientRoute } from '../accounting/request-record.ts';
+import { emitRecord } from '../relay/relay.ts';
+import './client-identity.ts';
 import { findClientKey, presentedKey } from './client-auth.ts';
 import { mayUseModel } from '../accounting/model-access.ts';
 import { hasLimits } from '../accounting/limit-windows.ts';
 import { errorBody } from './errors.ts';
 import type { AnthropicErrorType } from '../wire/anthropic-stream.ts';
 
-export const ANONYMOUS: ClientIdentity = Object.freeze({ name: 'anonymous' });
-
 const clients = new WeakMap<FastifyRequest, ClientKey>();
-
-/** Who sent the request: its api-keys entry's name, or "anonymous" when api-keys is empty. */
-export function clientOf(request: FastifyRequest): ClientIdentity {
-  return clients.get(request) ?? ANONYMOUS;
-}
 
 /** Routes that send a model upstream: these check the key's models and limits. */
 const MODEL_ROUTES = new Set(['/v1/messages', '/v1/responses', '/v1/chat/completions']);
@@ -36,7 +31,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, runtime: Runtime, 
   runtime.logger.info({ reqId: request.id, route, status, ...fields }, 'request');
   if (typeof fields.client === 'string' && ROUTE_NAMES[route]) {
     // a refusal of a known key counts in its usage (errors by kind): who hits their limits is worth seeing
-    runtime.recordRequest({
+    emitRecord(runtime, {
       at: Date.now(), requestId: request.id, route: ROUTE_NAMES[route], client: fields.client, modelAsked: typeof fields.modelAsked === 'string' ? fields.modelAsked : 'unknown',
       stream: false, status, errorKind: String(fields.errorKind), durationMs: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, webSearches: 0,
     });
@@ -66,6 +61,7 @@ export function authenticateClient(request: FastifyRequest, reply: FastifyReply,
       { client: client.name, errorKind: 'client-key-expired' });
   }
   clients.set(request, client);
+  request.clientIdentity = { name: client.name, models: client.models };
   return undefined;
 }
 
