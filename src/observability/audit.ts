@@ -14,7 +14,9 @@ export type AuditKind =
   | 'key-revealed'
   | 'client-key-created'
   | 'client-key-changed'
-  | 'client-key-revoked';
+  | 'client-key-revoked'
+  | 'state-backend-down'
+  | 'state-backend-up';
 
 export interface AuditEvent {
   at: string;

@@ -72,6 +72,8 @@ describe('api-keys entries in the file', () => {
     assert.deepEqual(problems('api-keys: [{ key: k1 }]'), ['api-keys[0].name: is missing']);
     assert.deepEqual(problems('api-keys: [{ name: a, key: k1, limits: { request-per-minute: 5 } }]'),
       ['api-keys[0].limits.request-per-minute: unknown key "request-per-minute" (ignored)']);
+    assert.deepEqual(problems('state: { backend: redis }'), ['state.url: is missing while state.backend is redis']);
+    assert.deepEqual(problems('state: { backend: redis, url: "http://x:6379" }'), ['state.url: is not a redis:// or rediss:// URL']);
     assert.deepEqual(problems('api-keys: [12345]'), ['api-keys[0]: a number is not a string'], 'a bare entry keeps its own message');
     const ok = evaluateFileText(`api-keys: [plain-key-1, { name: z, key: "sha256:${sha('x')}", models: ["gpt-5*"], limits: { tokens-per-day: "100" }, expires: 2030-01-01 }]`, {});
     assert.deepEqual(ok.errors, []);

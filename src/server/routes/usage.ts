@@ -46,7 +46,12 @@ export function usageRoutes(m: FastifyInstance, runtime: Runtime): void {
       return reply.code(400).send({ error: 'bad_request', message: `group-by ${unknown.join(', ')} is not known`, fix: `group by any of: ${Object.keys(GROUP_COLUMNS).join(', ')} (comma-separated), or none: group-by=` });
     }
     const query = { from, to, client: q.client || undefined, model: q.model || undefined, groupBy: [...new Set(groupBy)] as GroupBy[] };
-    const rows = await usage.query(query);
+    let rows: UsageRow[];
+    try {
+      rows = await usage.query(query);
+    } catch (e) {
+      return reply.code(503).send({ error: 'unavailable', message: `the usage store cannot be read (${(e as Error).message}); rows recorded meanwhile are kept and written when it is back` });
+    }
     const csv = q.format === 'csv' || (q.format === undefined && /text\/csv/.test(request.headers.accept ?? ''));
     if (csv) {
       return reply
