@@ -11,6 +11,7 @@ import { modelsRoutes } from './routes/models.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { managementRoutes } from './routes/management.ts';
+import { panelRoutes } from './routes/panel.ts';
 
 export interface AppOptions {
   bodyLimitBytes?: number;
@@ -24,7 +25,7 @@ export function newRequestId(): string {
 
 /** Routes anyone may call: health probes (Claude Code sends HEAD / first); /metrics and /v0/management have their own guard. */
 function isPublicRoute(route: string): boolean {
-  return route === '/' || route === '/healthz' || route === '/metrics' || route.startsWith('/v0/');
+  return route === '/' || route === '/healthz' || route === '/metrics' || route.startsWith('/v0/') || route.startsWith('/panel');
 }
 
 /** A 400 naming where and why the body is not JSON. */
@@ -98,5 +99,6 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   countTokensRoutes(app, runtime);
   messagesRoutes(app, runtime);
   managementRoutes(app, runtime, opts.controller);
+  panelRoutes(app, runtime);
   return app;
 }
