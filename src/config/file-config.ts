@@ -1,12 +1,12 @@
 // config.yaml text -> validated file settings (everything but the packycode sources). No I/O.
 import { basename } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import type { AnthropicFallback, ClientKey, ConfigProblem, StateConfig, TimeoutsConfig, UsageConfig } from './types.ts';
+import type { AnthropicFallback, ClientKey, ConfigProblem, RoutingConfig, StateConfig, TimeoutsConfig, UpstreamEntry, UsageConfig } from './types.ts';
 import { keyOfEntry, toClientKeys } from './client-keys.ts';
 import { expandDeep, type UnsetReference } from './env-expand.ts';
 import { splitUnknownKeys } from './known-keys.ts';
 import { issuesToProblems, problem, showValue, type IssueLike } from './problems.ts';
-import { FILE_FIXES, fileSchema, keysSchema } from './schema.ts';
+import { FILE_FIXES, fileSchema, keysSchema, type FileShape } from './schema.ts';
 import { looksLikeBrokenHash } from './secret-key.ts';
 import { checkPackycodeBlock, unsetProblem } from './packycode.ts';
 
@@ -25,6 +25,35 @@ export interface FileSettings {
   dataDir?: string;
   usage: UsageConfig;
   state: StateConfig;
+  codexKeys: UpstreamEntry[];
+  claudeKeys: UpstreamEntry[];
+  proxyUrl?: string;
+  routing: RoutingConfig;
+  maxConcurrentPerUpstream: number;
+}
+
+type EntryShape = FileShape['codex-api-key'][number];
+
+/** A codex-api-key / claude-api-key entry as the snapshot holds it. */
+function upstreamEntry(e: EntryShape, path: string): UpstreamEntry {
+  const t = e.timeouts;
+  const timeouts = t ? {
+    ...(t['connect-ms'] !== undefined ? { connectMs: t['connect-ms'] } : {}),
+    ...(t['first-byte-ms'] !== undefined ? { firstByteMs: t['first-byte-ms'] } : {}),
+    ...(t['idle-ms'] !== undefined ? { idleMs: t['idle-ms'] } : {}),
+  } : undefined;
+  return {
+    name: e.name ?? path,
+    path,
+    baseUrl: e['base-url'],
+    apiKey: e['api-key'],
+    models: e.models.map((m) => (typeof m === 'string' ? { name: m } : { name: m.name, ...(m.alias ? { alias: m.alias } : {}) })),
+    headers: e.headers,
+    ...(e['proxy-url'] ? { proxyUrl: e['proxy-url'] } : {}),
+    ...(e.prefix ? { prefix: e.prefix.replace(/\/+$/, '') } : {}),
+    ...(timeouts ? { timeouts } : {}),
+    ...(e['max-concurrent-requests'] !== undefined ? { maxConcurrentRequests: e['max-concurrent-requests'] } : {}),
+  };
 }
 
 export interface FileEvaluation {
@@ -110,6 +139,17 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
   } else if (f.state.url && !/^rediss?:\/\//i.test(f.state.url)) {
     out.errors.push(problem('state.url', 'is not a redis:// or rediss:// URL', 'write e.g. redis://127.0.0.1:6379'));
   }
+  for (const list of ['codex-api-key', 'claude-api-key'] as const) {
+    f[list].forEach((e, i) => {
+      if (e.name !== undefined && (names.has(e.name) || e.name === 'packycode')) {
+        out.errors.push(problem(`${list}[${i}].name`, `"${e.name}" is used twice`, 'give each upstream its own name'));
+      }
+      if (e.name !== undefined) names.add(e.name);
+      if (list === 'claude-api-key' && /\/v1$/i.test(e['base-url'])) {
+        out.warnings.push(problem(`${list}[${i}].base-url`, `"${e['base-url']}" ends with /v1`, `write ${e['base-url'].slice(0, -3)} (as for ANTHROPIC_BASE_URL; /v1/messages is appended)`));
+      }
+    });
+  }
   if ((f.host === '0.0.0.0' || f.host === '::') && f['api-keys'].length === 0) {
     out.warnings.push(problem('api-keys', `is empty while host is ${f.host} (every network interface)`, 'add api-keys, or listen on 127.0.0.1 only'));
   }
@@ -136,6 +176,11 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
       prices: Object.fromEntries(Object.entries(f.usage.prices).map(([m, p]) => [m, { input: p.input, cachedInput: p['cached-input'] ?? p.input, output: p.output }])),
     },
     state: { backend: f.state.backend, url: f.state.url ?? '' },
+    codexKeys: f['codex-api-key'].map((e, i) => upstreamEntry(e, `codex-api-key[${i}]`)),
+    claudeKeys: f['claude-api-key'].map((e, i) => upstreamEntry(e, `claude-api-key[${i}]`)),
+    ...(f['proxy-url'] ? { proxyUrl: f['proxy-url'] } : {}),
+    routing: { strategy: f.routing.strategy, sessionAffinityTtlMs: f.routing['session-affinity-ttl-ms'] },
+    maxConcurrentPerUpstream: f.limits['max-concurrent-per-upstream'],
   };
   return out;
 }

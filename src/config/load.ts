@@ -137,6 +137,11 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     dataDir: settings.dataDir !== undefined ? resolve(path ? dirname(path) : cwd, settings.dataDir) : path ? dirname(path) : null,
     usage: settings.usage,
     state: settings.state,
+    codexKeys: settings.codexKeys,
+    claudeKeys: settings.claudeKeys,
+    ...(settings.proxyUrl ? { proxyUrl: settings.proxyUrl } : {}),
+    routing: settings.routing,
+    maxConcurrentPerUpstream: settings.maxConcurrentPerUpstream,
     packycodeProblems: usable ? [] : problems,
     loadedAt: Date.now(),
   });

@@ -16,7 +16,8 @@ export type AuditKind =
   | 'client-key-changed'
   | 'client-key-revoked'
   | 'state-backend-down'
-  | 'state-backend-up';
+  | 'state-backend-up'
+  | 'upstream-key-rejected';
 
 export interface AuditEvent {
   at: string;

@@ -59,9 +59,10 @@ async function showStatus() {
   $('packycode-state').textContent = p.enabled ? `enabled (${p['base-url']}, key ${p.credentials?.['openai-api-key'] || 'none'})` : 'disabled';
   $('packycode-state').className = p.enabled ? 'ok' : 'error';
   $('packycode-problems').textContent = (s['packycode-problems'] ?? []).map((q) => `${q.path}: ${q.message}; ${q.fix}`).join(' | ');
-  fill('providers', (s.providers ?? []).map((x) => [
-    x.provider, x.name, x['base-url'], x.key ?? x['client-id'],
-    x['cooldown-until'] ? `cooling down until ${x['cooldown-until']}` : (x.state ?? 'ready'),
+  const lastError = (e) => (e === undefined ? '' : `; last error: ${typeof e === 'object' ? [e.kind, e.status, e.at].filter(Boolean).join(' ') : e}`);
+  fill('providers', (s.upstreams ?? s.providers ?? []).map((x) => [
+    x.provider, x['config-path'] ?? x.name, x['base-url'], x.key ?? x['client-id'],
+    `${x['cooldown-until'] ? `${x.state ?? 'cooling-down'} until ${x['cooldown-until']}` : (x.state ?? 'ok')}${lastError(x['last-error'])}`,
   ]));
   facts('status-counters', Object.entries(s.counters ?? {}));
 }
