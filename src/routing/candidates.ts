@@ -252,10 +252,11 @@ export function candidatesFor(snapshot: ConfigSnapshot, registry: ModelRegistry,
 
   const groups: Group[] = [];
   const packy = packycodeGroup(snapshot, registry, model, prefixes);
-  const refusal = 'members' in packy ? undefined : packy;
   if ('members' in packy) groups.push(packy);
   groups.push(...entryGroups(snapshot, registry, model, prefixes, codex, 'responses'));
   groups.push(...entryGroups(snapshot, registry, model, prefixes, claude, 'anthropic'));
+  // Packycode's refusal is the answer's base only when nothing but `fallbacks:` (its stand-ins) could serve
+  const refusal = 'members' in packy || groups.length > 0 ? undefined : packy;
   for (const fb of snapshot.fallbacks) {
     if (unprefixed(model, undefined, prefixes) !== null && servesModel(fb.models, model)) {
       groups.push({ key: `fallback/${fb.name}`, members: [fallbackCandidate(snapshot, fb, model)] });
