@@ -68,9 +68,13 @@ export class RedisRoutingState implements RoutingState {
 
   #write(c: Change): void {
     this.#applyLocal(c);
-    const kind = c.op.includes('session') ? 'session' : 'cooldown';
-    if (!this.#redis.up) { this.#unsent.set(`${kind}\u0000${c.id}`, c); return; }
-    this.#send([c]).catch(() => this.#unsent.set(`${kind}\u0000${c.id}`, c));
+    if (!this.#redis.up) { this.#keep(c); return; }
+    this.#send([c]).catch(() => this.#keep(c));
+  }
+
+  /** Keeps a write for the next connection; the latest write per session or credential wins. */
+  #keep(c: Change): void {
+    this.#unsent.set(`${c.op.includes('session') ? 'session' : 'cooldown'}\u0000${c.id}`, c);
   }
 
   async #send(changes: Change[]): Promise<void> {
@@ -90,7 +94,7 @@ export class RedisRoutingState implements RoutingState {
   async #resync(): Promise<void> {
     const unsent = [...this.#unsent.values()];
     this.#unsent.clear();
-    if (unsent.length) await this.#send(unsent).catch((e) => { for (const c of unsent) this.#unsent.set(`${c.op.includes('session') ? 'session' : 'cooldown'}\u0000${c.id}`, c); throw e; });
+    if (unsent.length) await this.#send(unsent).catch((e) => { for (const c of unsent) this.#keep(c); throw e; });
     for (const [prefix, op] of [[COOLDOWN, 'cooldown'], [SESSION, 'session']] as const) {
       let cursor = '0';
       do {
