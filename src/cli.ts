@@ -66,6 +66,8 @@ export async function main(argv: string[]): Promise<void> {
         };
         process.once('SIGINT', () => void stop('SIGINT'));
         process.once('SIGTERM', () => void stop('SIGTERM'));
+        // SIGHUP: read config.yaml again now (a shared file whose change events do not arrive, e.g. over NFS)
+        process.on('SIGHUP', () => void gw.controller.reload('file', { signal: 'SIGHUP' }));
       } catch (e) {
         if (e instanceof StartupError) {
           process.stderr.write(`${e.message}\n`);

@@ -6,6 +6,9 @@ import { TokenCounter } from './translate/token-count.ts';
 import { Metrics } from './observability/metrics.ts';
 import { AuditLog } from './observability/audit.ts';
 import type { Logger } from './observability/logger.ts';
+import { MemoryLimiter, type ClientLimiter } from './accounting/limiter.ts';
+import { RecentRequests } from './accounting/recent-requests.ts';
+import type { UsageRecorder } from './accounting/usage-recorder.ts';
 import type { RequestObserver } from './accounting/request-record.ts';
 import type { RoutingState } from './state/routing-state.ts';
 import { MemoryRoutingState } from './state/memory-routing-state.ts';
@@ -26,6 +29,12 @@ export class Runtime {
   readonly logger: Logger;
   readonly startedAt = Date.now();
   readonly counters = { requests: 0, upstreamErrors: 0, failovers: 0 };
+  /** client key limits; a shared backend replaces the in-process one (state.backend) */
+  limiter: ClientLimiter = new MemoryLimiter();
+  /** the last requests' metadata (management API, panel) */
+  readonly recentRequests = new RecentRequests(200);
+  /** usage accounting, once started (serve starts it) */
+  usage?: UsageRecorder;
   /** every finished client request is handed to these (usage accounting, limits); metadata only */
   readonly observers: RequestObserver[] = [];
   /** hooks on the final part of every successful Messages reply (see relay/messages-protocol.ts) */
@@ -51,6 +60,8 @@ export class Runtime {
     this.audit = new AuditLog(logger);
     this.#snapshot = snapshot;
     this.registerModels();
+    // token limits count what finished requests used (a request's tokens are known only at its end)
+    this.observers.push({ record: (r) => this.limiter.addTokens(r.client, r.inputTokens + r.cachedInputTokens + r.outputTokens, r.at) }, this.recentRequests);
   }
 
   get snapshot(): ConfigSnapshot {
@@ -71,6 +82,7 @@ export class Runtime {
   registerModels(): string | null {
     const s = this.#snapshot;
     this.metrics.labelBounds.model.setKnown(knownModelNames(s));
+    this.metrics.labelBounds.client.setKnown((s.clientKeys ?? []).map((k) => k.name)); // names from api-keys: a known set
     if (!this.packycodeUsable(s)) {
       this.registry.retain(new Set());
       return null;

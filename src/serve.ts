@@ -8,6 +8,8 @@ import { Runtime } from './runtime.ts';
 import { ConfigController } from './config-controller.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { notConfiguredMessage } from './routing/router.ts';
+import { startAccounting } from './accounting/start-accounting.ts';
+import { startSharedState } from './state/start-shared-state.ts';
 
 export interface ServeOptions extends LoadOptions {
   host?: string;
@@ -51,12 +53,16 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   const logger = opts.logger ?? createLogger({ level: snapshot.logLevel });
   const runtime = new Runtime(snapshot, logger);
   const controller = new ConfigController(runtime, opts, loaded.fileText);
+  const shared = await startSharedState(runtime);
+  const accounting = startAccounting(runtime, { backend: shared?.usage });
   const app = await buildApp(runtime, { controller });
   const host = opts.host ?? snapshot.host;
   const port = opts.port ?? snapshot.port;
   try {
     await app.listen({ host, port });
   } catch (e) {
+    await accounting.close();
+    await shared?.close();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new StartupError([`packybridge cannot start: ${host}:${port} is already in use. Stop the other process, or set port: in config.yaml (or --port).`]);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new StartupError([`packybridge cannot start: host "${host}" is not an address of this machine; set host: in config.yaml (127.0.0.1 for local use).`]);
@@ -70,6 +76,8 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   // secrets readable by other users: in the log too, where an operator's monitoring looks
   for (const w of loaded.warnings) if (w.fix.startsWith('chmod ')) logger.warn({ path: w.path, fix: w.fix }, `${w.path} ${w.message}; ${w.fix}`);
   for (const n of loaded.notes) say(`packybridge: ${n}`);
+  say(`packybridge: usage accounting: ${shared ? `shared in ${shared.where}` : accounting.where}`);
+  if (shared) say(`packybridge: shared state (limits, cooldowns, session affinity, usage): ${shared.where}${shared.redis.up ? '' : ' (unreachable for now: local state until it is back)'}`);
   say(`packybridge ${url}  (effective-source: ${snapshot.effectiveSource})`);
   if (runtime.packycodeUsable()) {
     const p = snapshot.packycode;
@@ -90,6 +98,8 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
     async close() {
       controller.close();
       await app.close();
+      await accounting.close();
+      await shared?.close();
     },
   };
 }

@@ -8,7 +8,7 @@ export const SECRET_KEYS = new Set(['packycode.credentials.openai-api-key', 'rem
 export function flattenSnapshot(s: ConfigSnapshot): Map<string, string> {
   const p = s.packycode;
   const entries: Array<[string, unknown]> = [
-    ['host', s.host], ['port', s.port], ['api-keys', s.apiKeys], ['log-level', s.logLevel],
+    ['host', s.host], ['port', s.port], ['api-keys', [s.apiKeys, s.clientKeys]], ['log-level', s.logLevel],
     ['allowed-hosts', s.allowedHosts ?? []],
     ['remote-management.secret-key', s.remoteManagement.secretKey], ['remote-management.allow-remote', s.remoteManagement.allowRemote],
     ['timeouts', s.timeouts], ['fallbacks', s.fallbacks],

@@ -1,7 +1,8 @@
 // config.yaml text -> validated file settings (everything but the packycode sources). No I/O.
 import { basename } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import type { AnthropicFallback, ConfigProblem, RoutingConfig, SafeguardsConfig, TimeoutsConfig, UpstreamEntry } from './types.ts';
+import type { AnthropicFallback, ClientKey, ConfigProblem, RoutingConfig, SafeguardsConfig, StateConfig, TimeoutsConfig, UpstreamEntry, UsageConfig } from './types.ts';
+import { keyOfEntry, toClientKeys } from './client-keys.ts';
 import { expandDeep, type UnsetReference } from './env-expand.ts';
 import { splitUnknownKeys } from './known-keys.ts';
 import { issuesToProblems, problem, showValue, type IssueLike } from './problems.ts';
@@ -14,6 +15,7 @@ export interface FileSettings {
   port: number;
   apiKeys: string[];
   allowedHosts: string[];
+  clientKeys: ClientKey[];
   logLevel: string;
   secretKey: string;          // as written (expanded): '' | bcrypt hash | plaintext
   secretKeyIsReference: boolean; // written as ${VAR}: never rewritten in the file
@@ -21,6 +23,10 @@ export interface FileSettings {
   timeouts: TimeoutsConfig;
   fallbacks: AnthropicFallback[];
   safeguards: SafeguardsConfig;
+  /** data-dir as written (relative to the config file), or undefined */
+  dataDir?: string;
+  usage: UsageConfig;
+  state: StateConfig;
   codexKeys: UpstreamEntry[];
   claudeKeys: UpstreamEntry[];
   proxyUrl?: string;
@@ -128,6 +134,14 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
       out.warnings.push(problem(`fallbacks[${i}].base-url`, `"${fb['base-url']}" ends with /v1`, `write ${fb['base-url'].slice(0, -3)} (as for ANTHROPIC_BASE_URL; /v1/messages is appended)`));
     }
   });
+  const clients = toClientKeys(f['api-keys']);
+  out.errors.push(...clients.errors);
+  out.warnings.push(...clients.warnings);
+  if (f.state.backend === 'redis' && !f.state.url) {
+    out.errors.push(problem('state.url', 'is missing while state.backend is redis', 'write the Redis URL, e.g. state: { backend: redis, url: "redis://127.0.0.1:6379" }'));
+  } else if (f.state.url && !/^rediss?:\/\//i.test(f.state.url)) {
+    out.errors.push(problem('state.url', 'is not a redis:// or rediss:// URL', 'write e.g. redis://127.0.0.1:6379'));
+  }
   for (const list of ['codex-api-key', 'claude-api-key'] as const) {
     f[list].forEach((e, i) => {
       if (e.name !== undefined && (names.has(e.name) || e.name === 'packycode')) {
@@ -139,11 +153,6 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
       }
     });
   }
-  const seenKeys = new Set<string>();
-  f['api-keys'].forEach((k, i) => {
-    if (seenKeys.has(k)) out.warnings.push(problem(`api-keys[${i}]`, 'repeats an earlier key', 'remove the duplicate'));
-    seenKeys.add(k);
-  });
   if ((f.host === '0.0.0.0' || f.host === '::') && f['api-keys'].length === 0) {
     out.warnings.push(problem('api-keys', `is empty while host is ${f.host} (every network interface)`, 'add api-keys, or listen on 127.0.0.1 only'));
   }
@@ -156,7 +165,8 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
   out.settings = {
     host: f.host,
     port: f.port,
-    apiKeys: f['api-keys'],
+    apiKeys: f['api-keys'].map(keyOfEntry),
+    clientKeys: clients.keys,
     allowedHosts: [...new Set(f['allowed-hosts'])],
     logLevel: f['log-level'],
     secretKey,
@@ -164,6 +174,12 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
     allowRemote: f['remote-management']['allow-remote'],
     timeouts: { connectMs: f.timeouts['connect-ms'], firstByteMs: f.timeouts['first-byte-ms'], idleMs: f.timeouts['idle-ms'] },
     fallbacks: f.fallbacks.map((fb) => ({ name: fb.name, baseUrl: fb['base-url'], apiKey: fb['api-key'], models: fb.models })),
+    dataDir: f['data-dir'],
+    usage: {
+      retentionDays: f.usage['retention-days'],
+      prices: Object.fromEntries(Object.entries(f.usage.prices).map(([m, p]) => [m, { input: p.input, cachedInput: p['cached-input'] ?? p.input, output: p.output }])),
+    },
+    state: { backend: f.state.backend, url: f.state.url ?? '' },
     codexKeys: f['codex-api-key'].map((e, i) => upstreamEntry(e, `codex-api-key[${i}]`)),
     claudeKeys: f['claude-api-key'].map((e, i) => upstreamEntry(e, `claude-api-key[${i}]`)),
     ...(f['proxy-url'] ? { proxyUrl: f['proxy-url'] } : {}),

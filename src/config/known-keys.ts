@@ -13,6 +13,7 @@ interface Def {
   out?: AnySchema;
   shape?: Record<string, AnySchema>;
   element?: AnySchema;
+  options?: AnySchema[];
 }
 
 const defOf = (s: AnySchema): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
@@ -69,8 +70,13 @@ export function splitUnknownKeys(raw: unknown, schema: AnySchema, prefix = ''): 
 }
 
 function walk(raw: unknown, schema: AnySchema, path: string, out: ConfigProblem[]): unknown {
-  const s = unwrap(schema);
-  const d = defOf(s);
+  let s = unwrap(schema);
+  let d = defOf(s);
+  if (d.type === 'union' && d.options && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    // a union of a scalar and a mapping (e.g. an api-keys entry): a mapping is checked against the mapping option
+    const mapping = d.options.find((o) => shapeOf(o) !== null);
+    if (mapping) { s = unwrap(mapping); d = defOf(s); }
+  }
   if (d.type === 'array' && Array.isArray(raw) && d.element) return raw.map((v, i) => walk(v, d.element!, joinPath(path, i), out));
   const shape = d.type === 'object' ? shapeOf(s) : null;
   if (!shape || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;

@@ -2,7 +2,7 @@
 // Packycode precedence: config.yaml's packycode block > PACKYCODE_* environment > Codex CLI files > none.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ConfigProblem, ConfigSnapshot, PackycodeConfig } from './types.ts';
 import { evaluateFileText, type FileSettings } from './file-config.ts';
 import { disabledPackycode } from './packycode.ts';
@@ -134,12 +134,16 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     port: settings.port,
     apiKeys: settings.apiKeys,
     allowedHosts: settings.allowedHosts,
+    clientKeys: settings.clientKeys,
     logLevel: settings.logLevel,
     remoteManagement: { secretKey, allowRemote: settings.allowRemote },
     packycode,
     effectiveSource: res.source,
     timeouts: settings.timeouts,
     fallbacks: settings.fallbacks,
+    dataDir: settings.dataDir !== undefined ? resolve(path ? dirname(path) : cwd, settings.dataDir) : path ? dirname(path) : null,
+    usage: settings.usage,
+    state: settings.state,
     codexKeys: settings.codexKeys,
     claudeKeys: settings.claudeKeys,
     ...(settings.proxyUrl ? { proxyUrl: settings.proxyUrl } : {}),

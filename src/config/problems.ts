@@ -24,11 +24,13 @@ export function pathOf(segments: ReadonlyArray<PropertyKey>, prefix = ''): strin
 }
 
 const SECRET_PATH = /(api-key|api-keys|secret-key|OPENAI_API_KEY|_API_KEY)/i;
+// the other fields of a named api-keys entry are not secret
+const NOT_SECRET_PATH = /^api-keys\[\d+\]\.(name|models|limits|expires)/;
 
 /** A value as shown in a message: JSON-ish, short, secrets masked. */
 export function showValue(value: unknown, path = ''): string {
   if (value === undefined) return 'nothing';
-  if (SECRET_PATH.test(path)) {
+  if (SECRET_PATH.test(path) && !NOT_SECRET_PATH.test(path)) {
     if (typeof value === 'string') return JSON.stringify(maskSecret(value));
     return Array.isArray(value) ? 'a list' : value !== null && typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
   }
@@ -96,6 +98,8 @@ export interface IssueLike {
   maximum?: number | bigint;
   origin?: string;
   params?: Record<string, unknown>;
+  /** invalid_union: the issues of each option */
+  errors?: IssueLike[][];
 }
 
 /** Fix texts per key path pattern (array indices written as []); a function receives the bad value. */
@@ -152,10 +156,25 @@ function describeIssue(issue: IssueLike, fullPath: string): { message: string; g
   }
 }
 
+/**
+ * A union's issue replaced by the issues of the option meant for the input's kind (a mapping -> the object
+ * option, anything else -> the first option), so `api-keys[0].limits.x` is reported, not "Invalid input".
+ */
+function flattenUnions(issues: readonly IssueLike[]): IssueLike[] {
+  const out: IssueLike[] = [];
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_union' || !issue.errors?.length) { out.push(issue); continue; }
+    const isMapping = issue.input !== null && typeof issue.input === 'object' && !Array.isArray(issue.input);
+    const meant = issue.errors.find((branch) => branch.some((i) => i.path.length > 0 || i.expected === 'object') === isMapping) ?? issue.errors[0];
+    out.push(...flattenUnions(meant.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
+  }
+  return out;
+}
+
 export function issuesToProblems(issues: readonly IssueLike[], prefix: string, fixes: FixTable): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const seen = new Set<string>();
-  for (const issue of issues) {
+  for (const issue of flattenUnions(issues)) {
     const fullPath = pathOf(issue.path, prefix);
     const { message, genericFix } = describeIssue(issue, fullPath);
     const custom = issue.code === 'custom' && typeof issue.params?.fix === 'string';

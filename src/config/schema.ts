@@ -102,6 +102,51 @@ const fallbackSchema = z.object({
   models: z.array(nonEmpty).default([]),
 });
 
+// --- api-keys entries: a key, or a named key with models, limits and an expiry ----------------------
+
+export const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const SHA256_KEY = /^sha256:[0-9a-f]{64}$/i;
+const positiveInt = intish.pipe(z.number().min(1));
+
+export const clientKeySchema = z.object({
+  key: nonEmpty.check((ctx) => {
+    if (/^sha256:/i.test(ctx.value) && !SHA256_KEY.test(ctx.value)) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: 'starts with sha256: but is not followed by 64 hex digits', params: { fix: 'write sha256: and the hex SHA-256 digest of the key (printf %s "$KEY" | sha256sum), or the key itself' } });
+    }
+  }),
+  name: nonEmpty.check((ctx) => {
+    if (!CLIENT_NAME.test(ctx.value)) ctx.issues.push({ code: 'custom', input: ctx.value, message: `${showValue(ctx.value)} is not a usable name`, params: { fix: 'use 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit, e.g. alice' } });
+    else if (ctx.value === 'anonymous') ctx.issues.push({ code: 'custom', input: ctx.value, message: '"anonymous" is reserved for requests without client keys', params: { fix: 'pick another name' } });
+  }),
+  models: z.array(nonEmpty).min(1).optional(),
+  limits: z
+    .object({
+      'requests-per-minute': positiveInt.optional(),
+      'tokens-per-minute': positiveInt.optional(),
+      'tokens-per-day': positiveInt.optional(),
+    })
+    .optional(),
+  expires: z
+    .union([z.string(), z.date()])
+    .transform((v, ctx) => {
+      const ms = v instanceof Date ? v.getTime() : /^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? Date.parse(`${v.trim()}T23:59:59.999Z`) : Date.parse(v);
+      if (Number.isNaN(ms)) {
+        ctx.issues.push({ code: 'custom', input: v, message: `${showValue(v)} is not a date`, params: { fix: 'write a date such as 2026-12-31 (valid through that day, UTC) or 2026-12-31T18:00:00Z' } });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional(),
+});
+
+export type ClientKeyShape = z.output<typeof clientKeySchema>;
+
+// --- usage accounting and shared state ---------------------------------------------------------------
+
+export const DEFAULT_RETENTION_DAYS = 400;
+export const STATE_BACKENDS = ['memory', 'redis'] as const;
+const usd = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), z.number().min(0));
+const priceSchema = z.object({ input: usd, 'cached-input': usd.optional(), output: usd });
 // --- more upstreams: codex-api-key (Responses), claude-api-key (Anthropic), CLIProxyAPI's conventions ----
 
 export const ROUTING_STRATEGIES = ['round-robin', 'fill-first'] as const;
@@ -135,7 +180,7 @@ function upstreamEntrySchema(dropSuffix: RegExp, example: string) {
 export const fileSchema = z.object({
   host: hostSchema.default(DEFAULTS.host),
   port: intish.pipe(z.number().min(0).max(65535)).default(DEFAULTS.port),
-  'api-keys': z.array(nonEmpty).default([]),
+  'api-keys': z.array(z.union([nonEmpty, clientKeySchema])).default([]),
   'allowed-hosts': z.array(allowedHostSchema).default([]),
   'log-level': lowered(LOG_LEVELS).default(DEFAULTS.logLevel),
   'remote-management': z
@@ -159,6 +204,19 @@ export const fileSchema = z.object({
     })
     .prefault({}),
   packycode: z.unknown().optional(),
+  'data-dir': nonEmpty.optional(),
+  usage: z
+    .object({
+      'retention-days': intish.pipe(z.number().min(1)).default(DEFAULT_RETENTION_DAYS),
+      prices: z.record(nonEmpty, priceSchema).default({}),
+    })
+    .prefault({}),
+  state: z
+    .object({
+      backend: lowered(STATE_BACKENDS).default('memory'),
+      url: z.string().trim().optional(),
+    })
+    .prefault({}),
   'codex-api-key': z.array(upstreamEntrySchema(/\/responses$/i, 'https://relay.example/v1')).default([]),
   'claude-api-key': z.array(upstreamEntrySchema(/\/(v1\/)?messages$/i, 'https://api.anthropic.com')).default([]),
   'proxy-url': proxyUrlSchema.optional(),
@@ -225,6 +283,25 @@ export const FILE_FIXES: FixTable = {
   'api-keys[]': (v) => (typeof v === 'string' ? 'remove the empty entry' : 'quote the key so it is a string, e.g. - "123456"'),
   'allowed-hosts': 'write a list of host names clients use in their URLs, e.g. allowed-hosts: [gateway.lan]',
   'allowed-hosts[]': 'write a host name without scheme or port, e.g. gateway.lan, or *.example.com',
+  'api-keys[].key': 'write the client key, "${ENV_VAR}", or sha256:<hex digest of the key>',
+  'api-keys[].name': 'write a short unique name, e.g. name: alice (it shows in logs, usage and metrics)',
+  'api-keys[].models': 'write a list of model name patterns, e.g. models: ["gpt-5*", "claude-*"], or remove it for any model',
+  'api-keys[].models[]': 'write a model name pattern as a string, e.g. "gpt-5*"',
+  'api-keys[].limits': 'write a mapping, e.g. limits: { requests-per-minute: 60, tokens-per-minute: 200000, tokens-per-day: 5000000 }',
+  'api-keys[].limits.requests-per-minute': 'write a whole number above 0, or remove it for no limit',
+  'api-keys[].limits.tokens-per-minute': 'write a whole number above 0, or remove it for no limit',
+  'api-keys[].limits.tokens-per-day': 'write a whole number above 0, or remove it for no limit',
+  'api-keys[].expires': 'write a date such as 2026-12-31 (valid through that day, UTC)',
+  'data-dir': 'write a folder for the usage database, e.g. data-dir: ./data (relative to this file); default: this file\'s folder',
+  usage: 'write a mapping, e.g. usage: { retention-days: 400 }',
+  'usage.retention-days': 'write a whole number of days above 0, e.g. 400',
+  'usage.prices': 'write a mapping of model -> prices, e.g. prices: { gpt-5: { input: 1.25, cached-input: 0.125, output: 10 } }',
+  'usage.prices.input': 'write US dollars per million input tokens, e.g. 1.25',
+  'usage.prices.cached-input': 'write US dollars per million cached input tokens, e.g. 0.125',
+  'usage.prices.output': 'write US dollars per million output tokens, e.g. 10',
+  state: 'write a mapping, e.g. state: { backend: redis, url: "redis://127.0.0.1:6379" }',
+  'state.backend': `write one of: ${STATE_BACKENDS.join(', ')}`,
+  'state.url': 'write a Redis URL, e.g. redis://127.0.0.1:6379 (rediss:// for TLS, redis://:password@host:6379/0)',
   'log-level': `write one of: ${LOG_LEVELS.join(', ')}`,
   'remote-management': 'write a mapping with secret-key and allow-remote, e.g. remote-management: { secret-key: "", allow-remote: false }',
   'remote-management.secret-key': 'write the key as a quoted string (it is replaced by its bcrypt hash on first load), or "" to disable management',

@@ -46,6 +46,47 @@ export interface AnthropicFallback {
   models: string[];
 }
 
+/** Limits of one client key; absent = no limit. */
+export interface ClientLimits {
+  requestsPerMinute?: number;  // requests-per-minute
+  tokensPerMinute?: number;    // tokens-per-minute (input + cached + output)
+  tokensPerDay?: number;       // tokens-per-day (UTC day)
+}
+
+/** One `api-keys` entry. The key itself is kept only as its SHA-256 digest. */
+export interface ClientKey {
+  /** shown in logs, metrics, usage and audit; `key-N` (position) for an entry written as a bare string */
+  name: string;
+  /** hex SHA-256 of the key */
+  digest: string;
+  /** for display: the key masked (`pb-…abcd`), or `sha256:…abcd` when the file holds only the digest */
+  masked: string;
+  /** model name globs this key may use; undefined = any */
+  models?: string[];
+  limits: ClientLimits;
+  /** epoch ms after which the key is refused; undefined = never */
+  expires?: number;
+}
+
+/** US dollars per million tokens. */
+export interface ModelPrice {
+  input: number;
+  /** cached input; defaults to input when a price table entry leaves it out */
+  cachedInput: number;
+  output: number;
+}
+
+export interface UsageConfig {
+  retentionDays: number;  // usage.retention-days
+  /** usage.prices: model name (or `*` glob) -> price, before the built-in table */
+  prices: Record<string, ModelPrice>;
+}
+
+export interface StateConfig {
+  backend: 'memory' | 'redis';  // state.backend
+  url: string;                  // state.url ('' for memory)
+}
+
 /** A model an upstream entry serves: `name` (a glob when no alias) upstream, asked for as `alias`. */
 export interface EntryModel {
   name: string;
@@ -101,12 +142,18 @@ export interface ConfigSnapshot {
    * Absent = []. See src/server/host-check.ts.
    */
   allowedHosts?: readonly string[];
+  /** every api-keys entry, named (apiKeys holds the same keys as written) */
+  clientKeys: ClientKey[];
   logLevel: string;
   remoteManagement: RemoteManagement;
   packycode: PackycodeConfig;
   effectiveSource: EffectiveSource;
   timeouts: TimeoutsConfig;
   fallbacks: AnthropicFallback[];
+  /** folder of the usage database (data-dir, else the config file's folder); null: no file, usage kept in memory */
+  dataDir: string | null;
+  usage: UsageConfig;
+  state: StateConfig;
   /** `codex-api-key:` Responses upstreams beside Packycode (absent in hand-built snapshots: none) */
   codexKeys?: UpstreamEntry[];
   /** `claude-api-key:` Anthropic-compatible upstreams, passed through */

@@ -12,6 +12,11 @@ export type AuditKind =
   | 'management-denied'
   | 'management-locked'
   | 'key-revealed'
+  | 'client-key-created'
+  | 'client-key-changed'
+  | 'client-key-revoked'
+  | 'state-backend-down'
+  | 'state-backend-up'
   | 'upstream-key-rejected';
 
 export interface AuditEvent {

@@ -105,6 +105,12 @@ export class Metrics {
   readonly upstreamErrors = new Counter({ name: 'packybridge_upstream_errors_total', help: 'Upstream errors by kind', labelNames: ['kind'] as const, registers: [this.registry] });
   readonly failovers = new Counter({ name: 'packybridge_failovers_total', help: 'Requests moved to a fallback provider', labelNames: ['to'] as const, registers: [this.registry] });
   readonly tokens = new BoundedCounter({ name: 'packybridge_tokens_total', help: 'Tokens in and out', labelNames: ['direction', 'model'] as const, registers: [this.registry] }, this.#modelBounds);
+  // by client key name: names come from api-keys (a known set) plus "anonymous"
+  readonly clientRequests = new BoundedCounter({ name: 'packybridge_client_requests_total', help: 'Requests by client key name and outcome (ok or error)', labelNames: ['client', 'outcome'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
+  readonly clientTokens = new BoundedCounter({ name: 'packybridge_client_tokens_total', help: 'Tokens by client key name and kind (input = uncached input, cached_input, output)', labelNames: ['client', 'kind'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
+  readonly clientCost = new BoundedCounter({ name: 'packybridge_client_cost_usd_total', help: 'Estimated cost in US dollars by client key name (usage.prices, else the built-in price table)', labelNames: ['client'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
+  readonly clientErrors = new BoundedCounter({ name: 'packybridge_client_errors_total', help: 'Failed requests by client key name and error kind', labelNames: ['client', 'kind'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
+  readonly clientWebSearches = new BoundedCounter({ name: 'packybridge_client_web_searches_total', help: 'Web searches by client key name', labelNames: ['client'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
   readonly inFlight = new Gauge({ name: 'packybridge_inflight_streams', help: 'Streams in flight', registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

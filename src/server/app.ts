@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.ts';
 import type { ConfigController } from '../config-controller.ts';
 import { errorBody } from './errors.ts';
-import { keyMatches, presentedKey } from './client-auth.ts';
+import { authenticateClient, installClientLimits } from './client-gate.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { countTokensRoutes } from './routes/count-tokens.ts';
 import { modelsRoutes } from './routes/models.ts';
@@ -13,6 +13,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { managementRoutes } from './routes/management.ts';
 import { browserGuard } from './browser-guard.ts';
 import { ANTHROPIC_BODY_LIMIT_BYTES, DEFAULT_CLIENT_TIMEOUTS, bodyTooLargeMessage, watchBody, type ClientTimeouts } from './body-limit.ts';
+import { panelRoutes } from './routes/panel.ts';
 
 export interface AppOptions {
   /** default: Anthropic's 32 MB */
@@ -29,7 +30,7 @@ export function newRequestId(): string {
 
 /** Routes anyone may call: health probes (Claude Code sends HEAD / first); /metrics and /v0/management have their own guard. */
 function isPublicRoute(route: string): boolean {
-  return route === '/' || route === '/healthz' || route === '/metrics' || route.startsWith('/v0/');
+  return route === '/' || route === '/healthz' || route === '/metrics' || route.startsWith('/v0/') || route.startsWith('/panel');
 }
 
 /** A 400 naming where and why the body is not JSON. */
@@ -76,20 +77,9 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
     reply.header('request-id', request.id);
     const route = request.routeOptions.url;
     if (route !== undefined && isPublicRoute(route)) return;
-    const keys = runtime.snapshot.apiKeys;
-    if (keys.length === 0) return;
-    const key = presentedKey(request.headers);
-    if (!key || !keyMatches(key, keys)) {
-      runtime.metrics.requests.inc({ route: route ?? 'unmatched', model: 'unknown', status: '401' });
-      runtime.logger.info({ reqId: request.id, route: route ?? 'unmatched', status: 401, errorKind: key ? 'wrong-client-key' : 'missing-client-key' }, 'request');
-      return reply.code(401).header('x-should-retry', 'false').send(errorBody(
-        'authentication_error',
-        key ? 'invalid API key: the key sent (x-api-key or Authorization: Bearer) is not in packybridge\'s api-keys'
-          : 'missing API key: send one of packybridge\'s api-keys as x-api-key or Authorization: Bearer (ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in Claude Code)',
-        request.id,
-      ));
-    }
+    return authenticateClient(request, reply, runtime);
   });
+  installClientLimits(app, runtime);
 
   // JSON bodies: fastify's own parser (prototype-poisoning checks kept), with the parse error spelled out.
   const defaultJson = app.getDefaultJsonParser('error', 'error');
@@ -138,5 +128,6 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   countTokensRoutes(app, runtime);
   messagesRoutes(app, runtime);
   managementRoutes(app, runtime, opts.controller);
+  panelRoutes(app, runtime);
   return app;
 }

@@ -112,7 +112,7 @@ test('a stream is relayed byte for byte, with our request id and the fallback na
   assert.equal(r.provider, 'alpha');
   assert.equal(r.status, 200);
   assert.equal(r.route, 'messages');
-  assert.equal(r.client, 'anonymous');
+  assert.equal(r.client, 'key-1', 'a bare api-keys entry is named by its position');
   assert.equal(r.modelAsked, 'claude-opus-4-8');
   assert.equal(r.stream, true);
   assert.deepEqual([r.inputTokens, r.cachedInputTokens, r.outputTokens], [11, 3, 7]);

@@ -9,7 +9,8 @@ const fb = (name: string, models: string[] = []): AnthropicFallback => ({ name, 
 
 function snapshot(over: Partial<ConfigSnapshot> = {}, packycodeEnabled = true): ConfigSnapshot {
   return {
-    path: null, host: '127.0.0.1', port: 0, apiKeys: [], logLevel: 'info',
+    path: null, host: '127.0.0.1', port: 0, apiKeys: [], clientKeys: [], logLevel: 'info',
+    dataDir: null, usage: { retentionDays: 400, prices: {} }, state: { backend: 'memory', url: '' },
     remoteManagement: { secretKey: '', allowRemote: false },
     packycode: {
       enabled: packycodeEnabled, baseUrl: 'https://packy.example/v1', requiresOpenaiAuth: true, wireApi: 'responses',

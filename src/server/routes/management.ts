@@ -8,6 +8,8 @@ import { READ_ONLY_KEY, type ConfigController } from '../../config-controller.ts
 import type { ConfigProblem, ConfigSnapshot } from '../../config/types.ts';
 import { managementGuard } from '../management-auth.ts';
 import { packycodeToYamlShape, snapshotToYamlShape } from '../../config/load.ts';
+import { clientKeyRoutes } from './client-keys.ts';
+import { usageRoutes } from './usage.ts';
 
 const MAX_AUDIT = 500;
 
@@ -102,6 +104,9 @@ export function managementRoutes(app: FastifyInstance, runtime: Runtime, control
         upstreams: upstreamStatus(runtime),
       };
     });
+
+    clientKeyRoutes(m, runtime, controller);
+    usageRoutes(m, runtime);
 
     m.get('/v0/management/audit', async (request, reply) => {
       const raw = (request.query as { limit?: string }).limit;

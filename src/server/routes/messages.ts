@@ -94,6 +94,7 @@ function finish(runtime: Runtime, request: FastifyRequest, o: Finished, started:
   runtime.logger.info({
     reqId: request.id,
     route: '/v1/messages',
+    client: clientIdentityOf(request).name,
     modelAsked: capForLog(modelAsked),
     modelUsed: capForLog(modelUsed),
     via: capForLog(via),
