@@ -13,7 +13,8 @@ import {
 import { closeUpstreamPools } from '../../src/upstream/pool.ts';
 import { relayTuning } from '../../src/relay/relay.ts';
 
-const TIMEOUTS = ['timeouts:', '  connect-ms: 1000', '  first-byte-ms: 400', '  idle-ms: 400'].join('\n');
+// long enough that a loaded machine's own pauses between two mock events never look like a stall
+const TIMEOUTS = ['timeouts:', '  connect-ms: 2000', '  first-byte-ms: 1500', '  idle-ms: 1500'].join('\n');
 /** generous for a loaded machine, yet far below any client's patience: no case may hang */
 const BOUND_MS = 10_000;
 const REFUSED = { error: { message: 'The encrypted content for item rs_1 could not be verified.', type: 'invalid_request_error', param: null, code: 'invalid_encrypted_content' } };

@@ -4,22 +4,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, userRequest, type Harness } from './sdk-harness.ts';
+import { rng } from '../../bench/text.ts';
 
 let h: Harness;
 before(async () => { h = await startHarness(); });
 after(async () => { await h.close(); });
-
-/** mulberry32: a small seeded PRNG */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Bad {
   body: string | Uint8Array;

@@ -312,3 +312,22 @@ test('OpenAI reset hints read as durations', () => {
   ];
   for (const [v, ms] of table) assert.equal(parseResetDuration(v), ms, String(v));
 });
+
+test('limits.max-concurrent-per-upstream: beyond it 529 overloaded_error, without calling the upstream', async () => {
+  await withGateway(['api-keys: [test-client-key]', 'limits: { max-concurrent-per-upstream: 1 }', 'codex-api-key:', codexEntry(relay.url, KEY_B)].join('\n'), async (g) => {
+    relay.enqueue(text('one two three four five six seven eight', { delayMs: 150 }));
+    const first = await post(g, req({ stream: true }));
+    const reader = first.body!.getReader();
+    await reader.read(); // in flight
+    const second = await post(g, req());
+    assert.equal(second.status, 529);
+    const j = await second.json() as any;
+    assert.equal(j.error.type, 'overloaded_error');
+    assert.match(j.error.message, /limit of requests in flight/);
+    assert.equal(relay.requests.length, 1);
+    while (!(await reader.read()).done) { /* drain */ }
+    const third = await post(g, req());
+    assert.equal(third.status, 200, 'the slot is free again');
+    await third.text();
+  });
+});
