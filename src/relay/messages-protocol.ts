@@ -5,6 +5,7 @@ import type { CountTokensRequest, MessagesRequest } from '../wire/anthropic-requ
 import type { Message, StreamEvent } from '../wire/anthropic-stream.ts';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import { toResponsesRequest } from '../translate/request-to-responses.ts';
+import { serializeResponsesRequest } from '../translate/tool-conversion-cache.ts';
 import { StreamTranslator } from '../translate/stream-to-anthropic.ts';
 import { MessageAggregator } from '../translate/response-to-message.ts';
 import { thinkingBlocks, thinkingSummaries } from '../translate/thinking-display.ts';
@@ -203,10 +204,11 @@ async function openTranslated(ctx: RelayContext, c: Candidate): Promise<Exchange
   const cacheKey = body.prompt_cache_key;
   const upstream = await openResponsesStream({
     target: { baseUrl: c.baseUrl, apiKey: c.apiKey, headers: c.headers, proxyUrl: c.proxyUrl },
-    body,
+    // serialised here: the tools Claude Code resends every turn are spliced in as JSON made once (tool cache)
+    body: serializeResponsesRequest(body),
     signal: ctx.abort.signal,
     timeouts: c.timeouts,
-    headers: cacheKey ? { session_id: cacheKey } : undefined,
+    headers: cacheKey ? { 'session-id': cacheKey, session_id: cacheKey } : undefined,
   });
   return ctx.stream ? new TranslatedStream(ctx, c, t, upstream.batches, safeguards) : new TranslatedMessage(ctx, c, t, upstream.batches, safeguards);
 }
