@@ -6,6 +6,7 @@ import { TokenCounter } from './translate/token-count.ts';
 import { Metrics } from './observability/metrics.ts';
 import { AuditLog } from './observability/audit.ts';
 import type { Logger } from './observability/logger.ts';
+import type { RequestObserver } from './accounting/request-record.ts';
 
 import { createRequire } from 'node:module';
 
@@ -20,6 +21,8 @@ export class Runtime {
   readonly logger: Logger;
   readonly startedAt = Date.now();
   readonly counters = { requests: 0, upstreamErrors: 0, failovers: 0 };
+  /** consumers of each finished request's RequestRecord (usage rows, limits); the OpenAI routes emit to them */
+  readonly requestObservers: RequestObserver[] = [];
 
   constructor(snapshot: ConfigSnapshot, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
     this.logger = logger;

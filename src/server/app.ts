@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime.ts';
 import type { ConfigController } from '../config-controller.ts';
 import { errorBody } from './errors.ts';
+import { errorBodyForRoute, isOpenAIRoute } from './openai-errors.ts';
 import { keyMatches, presentedKey } from './client-auth.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { countTokensRoutes } from './routes/count-tokens.ts';
@@ -11,6 +12,7 @@ import { modelsRoutes } from './routes/models.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { managementRoutes } from './routes/management.ts';
+import { openaiRoutes } from './routes/openai.ts';
 
 export interface AppOptions {
   bodyLimitBytes?: number;
@@ -65,10 +67,12 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
     if (!key || !keyMatches(key, keys)) {
       runtime.metrics.requests.inc({ route: route ?? 'unmatched', model: 'unknown', status: '401' });
       runtime.logger.info({ reqId: request.id, route: route ?? 'unmatched', status: 401, errorKind: key ? 'wrong-client-key' : 'missing-client-key' }, 'request');
-      return reply.code(401).header('x-should-retry', 'false').send(errorBody(
+      return reply.code(401).header('x-should-retry', 'false').send(errorBodyForRoute(
+        route,
         'authentication_error',
         key ? 'invalid API key: the key sent (x-api-key or Authorization: Bearer) is not in packybridge\'s api-keys'
-          : 'missing API key: send one of packybridge\'s api-keys as x-api-key or Authorization: Bearer (ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in Claude Code)',
+          : 'missing API key: send one of packybridge\'s api-keys as x-api-key or Authorization: Bearer ' +
+            (isOpenAIRoute(route) ? '(OPENAI_API_KEY for the openai SDKs, the provider\'s env_key in the Codex CLI)' : '(ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in Claude Code)'),
         request.id,
       ));
     }
@@ -96,11 +100,11 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
     if (status >= 500) runtime.logger.error({ reqId: request.id, err: { message: error.message, code: error.code } }, 'internal error');
     else runtime.logger.info({ reqId: request.id, route: request.routeOptions.url ?? 'unmatched', status, errorKind: error.code ?? 'bad-request' }, 'request');
     if (reply.raw.headersSent) return;
-    reply.code(status).send(errorBody(type, message, request.id));
+    reply.code(status).send(errorBodyForRoute(request.routeOptions.url ?? request.url, type, message, request.id));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody('not_found_error', `no route for ${request.method} ${request.url.split('?')[0]}`, request.id));
+    reply.code(404).send(errorBodyForRoute(request.url, 'not_found_error', `no route for ${request.method} ${request.url.split('?')[0]}`, request.id));
   });
 
   healthRoutes(app, runtime);
@@ -109,5 +113,6 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   countTokensRoutes(app, runtime);
   messagesRoutes(app, runtime);
   managementRoutes(app, runtime, opts.controller);
+  openaiRoutes(app, runtime);
   return app;
 }
