@@ -7,6 +7,9 @@ import { Metrics } from './observability/metrics.ts';
 import { AuditLog } from './observability/audit.ts';
 import type { Logger } from './observability/logger.ts';
 import type { RequestObserver } from './accounting/request-record.ts';
+import type { RoutingState } from './state/routing-state.ts';
+import { MemoryRoutingState } from './state/memory-routing-state.ts';
+import type { MessageFinalizer } from './relay/messages-protocol.ts';
 
 import { createRequire } from 'node:module';
 
@@ -21,8 +24,12 @@ export class Runtime {
   readonly logger: Logger;
   readonly startedAt = Date.now();
   readonly counters = { requests: 0, upstreamErrors: 0, failovers: 0 };
-  /** consumers of each finished request's RequestRecord (usage rows, limits); the OpenAI routes emit to them */
-  readonly requestObservers: RequestObserver[] = [];
+  /** every finished client request is handed to these (usage accounting, limits); metadata only */
+  readonly observers: RequestObserver[] = [];
+  /** hooks on the final part of every successful Messages reply (see relay/messages-protocol.ts) */
+  readonly messageFinalizers: MessageFinalizer[] = [];
+  /** cooldowns and session affinity; in-process by default, a shared backend may replace it at start-up */
+  routingState: RoutingState = new MemoryRoutingState();
 
   constructor(snapshot: ConfigSnapshot, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
     this.logger = logger;

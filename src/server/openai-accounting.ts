@@ -1,27 +1,12 @@
-// The end of one request on the OpenAI routes: metrics, one metadata-only log line, and a RequestRecord for
+// The end of one request on the OpenAI routes: metrics, one metadata-only log line, and the RequestRecord for
 // the request observers (usage accounting). Never a prompt, a reply or a key.
-import type { FastifyRequest } from 'fastify';
-import type { ConfigSnapshot } from '../config/types.ts';
 import type { Runtime } from '../runtime.ts';
-import type { ClientRoute, RequestRecord } from '../accounting/request-record.ts';
-import type { OpenAIRelayOutcome } from './openai-relay.ts';
-import { keyMatches, presentedKey } from './client-auth.ts';
+import type { ClientRoute } from '../accounting/request-record.ts';
+import type { Usage } from '../wire/anthropic-stream.ts';
+import type { Candidate } from '../routing/candidates.ts';
+import { emitRecord } from '../relay/relay.ts';
 
-const ROUTE_PATH: Record<ClientRoute, string> = {
-  messages: '/v1/messages', count_tokens: '/v1/messages/count_tokens', responses: '/v1/responses', chat_completions: '/v1/chat/completions',
-};
-
-/**
- * Who sent the request, by configuration position (`api-keys[0]`), never the key; "anonymous" when api-keys
- * is empty. (Named client keys, issue 12, replace this with the key's name.)
- */
-export function clientName(snapshot: ConfigSnapshot, request: FastifyRequest): string {
-  const keys = snapshot.apiKeys;
-  if (keys.length === 0) return 'anonymous';
-  const key = presentedKey(request.headers);
-  if (key) for (let i = 0; i < keys.length; i++) if (keyMatches(key, [keys[i]])) return `api-keys[${i}]`;
-  return 'unknown';
-}
+const ROUTE_PATH: Partial<Record<ClientRoute, string>> = { responses: '/v1/responses', chat_completions: '/v1/chat/completions' };
 
 export interface OpenAIRequestFacts {
   route: ClientRoute;
@@ -29,49 +14,60 @@ export interface OpenAIRequestFacts {
   client: string;
   started: number;
   modelAsked?: string;
-  modelUsed?: string;
   stream: boolean;
-  /** how the upstream model was chosen (registered, model-map, default, passthrough) */
-  via?: string;
   /** request fields accepted but not carried upstream (e.g. stop), by name */
   ignored?: string[];
 }
 
-export function finishOpenAIRequest(runtime: Runtime, f: OpenAIRequestFacts, o: OpenAIRelayOutcome): RequestRecord {
-  const durationMs = performance.now() - f.started;
-  const path = ROUTE_PATH[f.route];
+/** What the relay (or an early refusal) says happened. */
+export interface OpenAIFinish {
+  status: number;
+  errorKind?: string;
+  ttfbMs?: number;
+  /** in the relay's terms: input_tokens uncached, cache_read_input_tokens cached */
+  usage?: Usage;
+  clientAborted?: boolean;
+  candidate?: Candidate;
+}
+
+export function finishOpenAIRequest(runtime: Runtime, f: OpenAIRequestFacts, o: OpenAIFinish): void {
+  const totalMs = performance.now() - f.started;
+  const path = ROUTE_PATH[f.route] ?? f.route;
+  const c = o.candidate;
+  const modelUsed = c?.upstreamModel;
   const u = o.usage;
+  const inputTokens = u?.input_tokens ?? 0;
+  const cached = u?.cache_read_input_tokens ?? 0;
   runtime.metrics.requests.inc({ route: path, model: f.modelAsked ?? 'unknown', status: String(o.status) });
-  if (u && f.modelUsed) {
-    runtime.metrics.tokens.inc({ direction: 'in', model: f.modelUsed }, u.inputTokens);
-    runtime.metrics.tokens.inc({ direction: 'out', model: f.modelUsed }, u.outputTokens);
+  if (u && modelUsed) {
+    runtime.metrics.tokens.inc({ direction: 'in', model: modelUsed }, inputTokens + cached);
+    runtime.metrics.tokens.inc({ direction: 'out', model: modelUsed }, u.output_tokens ?? 0);
   }
-  const cached = u ? Math.min(u.cachedInputTokens, u.inputTokens) : 0;
-  const record: RequestRecord = {
+  runtime.logger.info({
+    reqId: f.requestId, route: path, client: f.client, modelAsked: f.modelAsked, modelUsed,
+    via: c ? (c.provider === 'packycode' ? c.route?.via : `provider:${c.provider}`) : undefined, provider: c?.provider,
+    stream: f.stream, status: o.status, errorKind: o.errorKind, clientAborted: o.clientAborted || undefined,
+    ignored: f.ignored?.length ? f.ignored : undefined,
+    ttfbMs: o.ttfbMs !== undefined ? Math.round(o.ttfbMs) : undefined, totalMs: Math.round(totalMs),
+    inputTokens: u ? inputTokens + cached : undefined, cachedTokens: u ? cached : undefined, outputTokens: u?.output_tokens,
+  }, 'request');
+  emitRecord(runtime, {
     at: Date.now(),
     requestId: f.requestId,
     route: f.route,
     client: f.client,
-    modelAsked: f.modelAsked ?? 'unknown',
+    modelAsked: f.modelAsked ?? '',
+    ...(modelUsed && o.status < 400 ? { modelUsed } : {}),
+    ...(c && o.status < 400 ? { provider: c.provider } : {}),
     stream: f.stream,
     status: o.status,
-    durationMs: Math.round(durationMs),
+    ...(o.errorKind ? { errorKind: o.errorKind } : {}),
+    durationMs: totalMs,
+    ...(o.ttfbMs !== undefined ? { ttfbMs: o.ttfbMs } : {}),
     // as on /v1/messages: inputTokens are the uncached ones, cachedInputTokens the rest
-    inputTokens: u ? u.inputTokens - cached : 0,
+    inputTokens,
     cachedInputTokens: cached,
-    outputTokens: u?.outputTokens ?? 0,
+    outputTokens: u?.output_tokens ?? 0,
     webSearches: 0,
-  };
-  if (f.modelUsed) { record.modelUsed = f.modelUsed; record.provider = 'packycode'; }
-  if (o.errorKind) record.errorKind = o.errorKind;
-  if (o.ttfbMs !== undefined) record.ttfbMs = Math.round(o.ttfbMs);
-  runtime.logger.info({
-    reqId: f.requestId, route: path, client: f.client, modelAsked: f.modelAsked, modelUsed: f.modelUsed, via: f.via, stream: f.stream,
-    status: o.status, errorKind: o.errorKind, clientAborted: o.clientAborted || undefined, ignored: f.ignored?.length ? f.ignored : undefined,
-    ttfbMs: record.ttfbMs, totalMs: record.durationMs, inputTokens: u?.inputTokens, cachedTokens: u ? cached : undefined, outputTokens: u?.outputTokens,
-  }, 'request');
-  for (const obs of runtime.requestObservers) {
-    try { obs.record(record); } catch (e) { runtime.logger.warn({ err: { message: (e as Error).message } }, 'request observer failed'); }
-  }
-  return record;
+  });
 }

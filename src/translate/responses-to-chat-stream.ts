@@ -119,6 +119,13 @@ export class ChatStreamTranslator {
     return c;
   }
 
+  /** The opening (role) chunk now, when it has not gone out yet: lets a reply start before its first content. */
+  begin(): ChatCompletionChunk[] {
+    const out: ChatCompletionChunk[] = [];
+    this.#start(out);
+    return out;
+  }
+
   #start(out: ChatCompletionChunk[]): void {
     if (this.#phase !== 'idle') return;
     this.#phase = 'streaming';

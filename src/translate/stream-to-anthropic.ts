@@ -80,6 +80,12 @@ export class StreamTranslator {
   }
   /** True once any content_block_start has been emitted. */
   get hasOutput(): boolean { return this.#blocks.count > 0; }
+
+  /** Emits message_start now unless it went out already (a stream started before the first upstream event). */
+  begin(out: StreamEvent[] = []): StreamEvent[] {
+    if (this.#phase === 'idle') this.#start(out);
+    return out;
+  }
   /** Set when the stream ended in an error (an `error` event was emitted). */
   get failed(): { type: AnthropicErrorType; message: string } | null { return this.#failed; }
   get usage(): Usage { return this.#usage; }

@@ -1,6 +1,6 @@
 // One keep-alive undici Pool per upstream origin, shared by every request to it.
 import { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, ProxyAgent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 
 /** Upper bound of parallel connections per origin: each streaming reply holds one for its whole length. */
 const CONNECTIONS_PER_ORIGIN = 1024;
@@ -24,6 +24,8 @@ export interface PostOptions {
   signal?: AbortSignal;
   headersTimeout: number;
   bodyTimeout: number;
+  /** send through this HTTP(S) proxy (CONNECT for https upstreams) instead of a direct pool */
+  proxyUrl?: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface PostOptions {
  */
 export function postToUpstream(url: URL, connectMs: number, o: PostOptions): ReturnType<Pool['request']> {
   const payload = typeof o.body === 'string' ? Buffer.from(o.body) : o.body;
-  return poolFor(url.origin, connectMs).request({
+  return dispatcherFor(url.origin, connectMs, o.proxyUrl).request({
     origin: url.origin,
     path: url.pathname + url.search,
     method: 'POST',
@@ -61,6 +63,42 @@ function oneChunk(payload: Buffer): Readable {
 }
 
 /**
+ * The dispatcher for one request: a proxy agent when `proxyUrl` is set; else, when the environment names a
+ * proxy (HTTPS_PROXY / HTTP_PROXY, lower case too), undici's EnvHttpProxyAgent, which honours NO_PROXY; else
+ * the origin's direct pool.
+ */
+function dispatcherFor(origin: string, connectMs: number, proxyUrl: string | undefined): Dispatcher {
+  if (proxyUrl) return proxyAgent(proxyUrl, connectMs);
+  if (envProxyConfigured()) return envProxyAgent(connectMs);
+  return poolFor(origin, connectMs);
+}
+
+const proxies = new Map<string, { agent: Dispatcher; connectMs: number }>();
+
+function cachedAgent(key: string, connectMs: number, make: () => Dispatcher): Dispatcher {
+  const found = proxies.get(key);
+  if (found && found.connectMs === connectMs) return found.agent;
+  if (found) found.agent.close().catch(() => {});
+  const agent = make();
+  proxies.set(key, { agent, connectMs });
+  return agent;
+}
+
+function proxyAgent(proxyUrl: string, connectMs: number): Dispatcher {
+  return cachedAgent(`proxy:${proxyUrl}`, connectMs, () => new ProxyAgent({
+    uri: proxyUrl, connections: CONNECTIONS_PER_ORIGIN, connectTimeout: connectMs, proxyTls: { timeout: connectMs }, requestTls: { timeout: connectMs },
+  }));
+}
+
+function envProxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
+}
+
+function envProxyAgent(connectMs: number): Dispatcher {
+  return cachedAgent('env', connectMs, () => new EnvHttpProxyAgent({ connections: CONNECTIONS_PER_ORIGIN, connectTimeout: connectMs }));
+}
+
+/**
  * The pool for `origin`. The connect timeout is fixed per pool, so a config reload that changes it
  * gets a new pool; the old one closes once its in-flight streams end.
  */
@@ -82,8 +120,10 @@ function poolFor(origin: string, connectMs: number): Pool {
 
 /** Close every pool: waits for in-flight requests up to `graceMs`, then destroys what is left. */
 export async function closeUpstreamPools(graceMs = 1_000): Promise<void> {
-  const all = [...pools.values()].map((e) => e.pool);
+  const all: Dispatcher[] = [...pools.values()].map((e) => e.pool);
+  for (const p of proxies.values()) all.push(p.agent);
   pools.clear();
+  proxies.clear();
   await Promise.all(all.map(async (pool) => {
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, graceMs, 'late'); });

@@ -1,21 +1,26 @@
-// HTTP client for the OpenAI Responses API: POST {baseUrl}/responses, stream the SSE reply as parsed events.
-import { readFileSync } from 'node:fs';
+// HTTP client for the OpenAI Responses API: POST {baseUrl}/responses over http.ts, the SSE reply as parsed events.
+// Idle time counts from the last event that carries content or progress: SSE comments, unknown events and a
+// trickle of bytes that never completes an event do not keep a request open.
 import type { Readable } from 'node:stream';
 import type { TimeoutsConfig } from '../config/types.ts';
 import type { ResponsesEvent, ResponseObject } from '../wire/responses-stream.ts';
-import { postToUpstream } from './pool.ts';
+import { postUpstream, readBounded, withExtraHeaders, USER_AGENT, type PostReply } from './http.ts';
 import { createResponsesEventDecoder, SseProtocolError } from './sse-events.ts';
-import { UpstreamError, parseErrorBody, safeUrl, toUpstreamError, truncate } from './upstream-error.ts';
-import type { ErrorContext } from './upstream-error.ts';
+import { UpstreamError, parseErrorBody, truncate } from './upstream-error.ts';
 
 export { UpstreamError } from './upstream-error.ts';
 export type { UpstreamErrorKind } from './upstream-error.ts';
 export { closeUpstreamPools } from './pool.ts';
+export { USER_AGENT } from './http.ts';
 
 export interface UpstreamTarget {
   /** e.g. https://host/v1 (a trailing slash is tolerated) */
   baseUrl: string;
   apiKey?: string;
+  /** per-provider headers (config `headers:`); they win over the defaults */
+  headers?: Readonly<Record<string, string>>;
+  /** per-provider proxy (config `proxy-url`) */
+  proxyUrl?: string;
 }
 
 export interface OpenStreamOptions {
@@ -43,21 +48,8 @@ export interface UpstreamStream {
   requestId?: string;
 }
 
-/** Bytes read from a non-2xx reply body (the rest is dropped). */
-const MAX_ERROR_BODY = 64 * 1024;
-/** Bytes accepted for a 2xx non-SSE (whole JSON response) body. */
-const MAX_JSON_BODY = 64 * 1024 * 1024;
-
-export const USER_AGENT = `packybridge/${readVersion()}`;
-
-function readVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+/** Bytes accepted for a 2xx non-SSE (whole JSON response) body: as large as one SSE event may be. */
+const MAX_JSON_BODY = 16 * 1024 * 1024;
 
 /** Request headers: auth, JSON in, SSE out, our user-agent, and the session headers upstream cache routing keys on. */
 export function buildRequestHeaders(target: UpstreamTarget, body: unknown, extra?: Record<string, string>): Record<string, string> {
@@ -73,71 +65,36 @@ export function buildRequestHeaders(target: UpstreamTarget, body: unknown, extra
     h['session-id'] = cacheKey;
     h.session_id = cacheKey;
   }
-  if (extra) for (const k of Object.keys(extra)) h[k.toLowerCase()] = extra[k];
-  return h;
+  withExtraHeaders(h, target.headers);
+  return withExtraHeaders(h, extra);
 }
 
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
+/** An event that shows the response is moving: every Responses event and `error`; not unknown types. */
+function isProgress(ev: ResponsesEvent): boolean {
+  const t = ev.type;
+  return t.startsWith('response.') || t === 'error';
 }
 
 /** POST the request and resolve once the upstream's response headers are in (2xx) — or throw UpstreamError. */
 export async function openResponsesStream(opts: OpenStreamOptions): Promise<UpstreamStream> {
-  const { target, signal, timeouts } = opts;
+  const { target, timeouts } = opts;
   const url = new URL(`${target.baseUrl.replace(/\/+$/, '')}/responses`);
-  const shownUrl = safeUrl(url);
-  const started = performance.now();
-  const ctx = (afterHeaders: boolean, requestId?: string): ErrorContext => ({
-    url: shownUrl,
-    elapsedMs: Math.round(performance.now() - started),
-    afterHeaders,
-    sinceLastChunkMs: timeouts.idleMs,
-    aborted: signal?.aborted === true,
-    connectMs: timeouts.connectMs,
-    firstByteMs: timeouts.firstByteMs,
-    idleMs: timeouts.idleMs,
-    ...(requestId === undefined ? {} : { requestId }),
+  const reply = await postUpstream({
+    url,
+    headers: buildRequestHeaders(target, opts.body, opts.headers),
+    body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    signal: opts.signal,
+    timeouts: { connectMs: timeouts.connectMs, headersMs: timeouts.firstByteMs, idleMs: timeouts.idleMs },
+    proxyUrl: target.proxyUrl,
   });
-  if (signal?.aborted) throw toUpstreamError(signal.reason, ctx(false));
-
-  let res;
-  try {
-    res = await postToUpstream(url, timeouts.connectMs, {
-      headers: buildRequestHeaders(target, opts.body, opts.headers),
-      body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
-      signal,
-      headersTimeout: timeouts.firstByteMs,
-      bodyTimeout: timeouts.idleMs,
-    });
-  } catch (err) {
-    throw toUpstreamError(err, ctx(false));
-  }
-
-  const { statusCode: status, headers } = res;
-  const body = res.body as unknown as Readable;
-  const requestId = header(headers, 'x-request-id') ?? header(headers, 'request-id');
-
-  if (status < 200 || status > 299) {
-    const text = await readBounded(body, MAX_ERROR_BODY).catch(() => '');
-    if (signal?.aborted) throw toUpstreamError(signal.reason, ctx(true, requestId));
-    const parsed = parseErrorBody(text);
-    const retryAfter = header(headers, 'retry-after') ?? retryAfterFromMs(header(headers, 'retry-after-ms'));
-    const what = [parsed.upstreamCode ? `(${parsed.upstreamCode})` : '', parsed.upstreamMessage ? `: ${parsed.upstreamMessage}` : ''].join('');
-    throw new UpstreamError('http', `upstream ${shownUrl} answered HTTP ${status}${what ? ` ${what}` : ''}`, {
-      url: shownUrl, status, ...parsed,
-      ...(retryAfter === undefined ? {} : { retryAfter }),
-      ...(requestId === undefined ? {} : { requestId }),
-    });
-  }
-
+  const { status, headers, requestId, body, url: shownUrl } = reply;
   const base = { status, headers, ...(requestId === undefined ? {} : { requestId }) };
-  const contentType = (header(headers, 'content-type') ?? '').toLowerCase();
+  const contentType = reply.contentType;
   if (contentType.includes('text/event-stream')) {
-    return upstreamStream(base, sseBatches(body[Symbol.asyncIterator](), null, () => ctx(true, requestId)));
+    return upstreamStream(base, sseBatches(body[Symbol.asyncIterator](), null, reply, timeouts.idleMs));
   }
   if (contentType.includes('json')) {
-    return upstreamStream(base, single(await readJsonResponse(body, shownUrl, requestId, signal, () => ctx(true, requestId))));
+    return upstreamStream(base, single(await readJsonResponse(reply, opts.signal)));
   }
 
   // No or an odd content type (some relays send text/plain): sniff the first chunk.
@@ -151,14 +108,14 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
     }
   } catch (err) {
     body.destroy();
-    throw toUpstreamError(err, ctx(true, requestId));
+    throw reply.failure(err);
   }
   const head = first ? first.subarray(0, 512).toString('utf8').trimStart() : '';
   if (/^(data|event|id|retry)?:/.test(head) || head.startsWith(':')) {
-    return upstreamStream(base, sseBatches(it, first, () => ctx(true, requestId)));
+    return upstreamStream(base, sseBatches(it, first, reply, timeouts.idleMs));
   }
   if (head.startsWith('{')) {
-    const rest = await readBounded(body, MAX_JSON_BODY, it).catch((err: unknown) => { throw toUpstreamError(err, ctx(true, requestId)); });
+    const rest = await readBounded(body, MAX_JSON_BODY, it).catch((err: unknown) => { throw reply.failure(err); });
     return upstreamStream(base, single(parseJsonResponse((first?.toString('utf8') ?? '') + rest, shownUrl, requestId)));
   }
   body.destroy();
@@ -177,17 +134,68 @@ async function* oneByOne(batches: AsyncIterable<ResponsesEvent[]>): AsyncGenerat
   for await (const batch of batches) yield* batch;
 }
 
+/**
+ * Ends the body when no event with content or progress arrived for `idleMs` (one timer, re-armed lazily: no
+ * work per chunk). `stalled` tells the iterator why its read failed.
+ */
+class IdleWatch {
+  #last = performance.now();
+  #timer: NodeJS.Timeout | undefined;
+  #events = 0;
+  stalled = false;
+  readonly idleMs: number;
+  readonly #body: Readable;
+
+  constructor(body: Readable, idleMs: number) {
+    this.#body = body;
+    this.idleMs = idleMs;
+    this.#arm(idleMs);
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#check(), ms);
+    this.#timer.unref();
+  }
+
+  #check(): void {
+    const quiet = performance.now() - this.#last;
+    if (quiet < this.idleMs) { this.#arm(this.idleMs - quiet + 1); return; }
+    this.stalled = true;
+    this.#body.destroy(new Error('idle'));
+  }
+
+  progress(events: ResponsesEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      if (isProgress(events[i])) { this.#last = performance.now(); this.#events++; return; }
+    }
+  }
+
+  /** The idle-timeout error, worded by whether any event had come. */
+  error(reply: PostReply): UpstreamError {
+    const where = this.#events === 0 ? 'after its response headers, before any event' : 'between two events';
+    return new UpstreamError('idle-timeout', `upstream ${reply.url} sent nothing that moved the response on for ${this.idleMs} ms ${where} (timeouts.idle-ms)`, {
+      url: reply.url, waitedMs: this.idleMs, ...(reply.requestId ? { requestId: reply.requestId } : {}),
+    });
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
 async function* sseBatches(
   it: AsyncIterator<Buffer>,
   first: Buffer | null,
-  ctx: () => ErrorContext,
+  reply: PostReply,
+  idleMs: number,
 ): AsyncGenerator<ResponsesEvent[]> {
   const decoder = createResponsesEventDecoder();
+  const watch = new IdleWatch(reply.body, idleMs);
   let done = false;
   try {
     if (first) {
       const events = decoder.push(first);
-      if (events.length > 0) yield events;
+      if (events.length > 0) { watch.progress(events); yield events; }
       if (decoder.failure) throw decoder.failure;
     }
     for (;;) {
@@ -195,11 +203,11 @@ async function* sseBatches(
       try {
         step = await it.next();
       } catch (err) {
-        throw toUpstreamError(err, ctx());
+        throw watch.stalled ? watch.error(reply) : reply.failure(err);
       }
       if (step.done) break;
       const events = decoder.push(step.value);
-      if (events.length > 0) yield events;
+      if (events.length > 0) { watch.progress(events); yield events; }
       if (decoder.failure) throw decoder.failure;
     }
     done = true;
@@ -208,13 +216,16 @@ async function* sseBatches(
     if (decoder.failure) throw decoder.failure;
   } catch (err) {
     if (err instanceof SseProtocolError) {
-      const c = ctx();
-      throw new UpstreamError('protocol', `upstream ${c.url}: ${err.message}`, { url: c.url, cause: err, ...(c.requestId ? { requestId: c.requestId } : {}) });
+      throw new UpstreamError('protocol', `upstream ${reply.url}: ${err.message}`, { url: reply.url, cause: err, ...(reply.requestId ? { requestId: reply.requestId } : {}) });
     }
     throw err;
   } finally {
+    watch.stop();
     // stopped early (consumer break/return, or an error): release the upstream request now
-    if (!done) await it.return?.().catch(() => {});
+    if (!done) {
+      await it.return?.().catch(() => {});
+      reply.body.destroy();
+    }
   }
 }
 
@@ -222,17 +233,15 @@ async function* single(ev: ResponsesEvent): AsyncGenerator<ResponsesEvent[]> {
   yield [ev];
 }
 
-async function readJsonResponse(
-  body: Readable, url: string, requestId: string | undefined, signal: AbortSignal | undefined, ctx: () => ErrorContext,
-): Promise<ResponsesEvent> {
+async function readJsonResponse(reply: PostReply, signal: AbortSignal | undefined): Promise<ResponsesEvent> {
   let text: string;
   try {
-    text = await readBounded(body, MAX_JSON_BODY);
+    text = await readBounded(reply.body, MAX_JSON_BODY);
   } catch (err) {
-    throw toUpstreamError(err, ctx());
+    throw reply.failure(err);
   }
-  if (signal?.aborted) throw toUpstreamError(signal.reason, ctx());
-  return parseJsonResponse(text, url, requestId);
+  if (signal?.aborted) throw reply.failure(signal.reason);
+  return parseJsonResponse(text, reply.url, reply.requestId);
 }
 
 /** A 2xx JSON body: a whole response object becomes its terminal event; anything else is a protocol error. */
@@ -252,31 +261,4 @@ export function parseJsonResponse(text: string, url: string, requestId?: string)
   }
   const parsed = obj.error ? parseErrorBody(text) : {};
   throw new UpstreamError('protocol', `upstream ${url} answered 2xx with JSON that is not a response object${parsed.upstreamMessage ? `: ${parsed.upstreamMessage}` : ''}`, { url, ...parsed, ...rid });
-}
-
-/** Read a body as UTF-8 text, keeping at most `limit` bytes; stops reading (and frees the socket) past it. */
-async function readBounded(body: Readable, limit: number, it?: AsyncIterator<Buffer>): Promise<string> {
-  const iter = it ?? (body[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for (;;) {
-    const step = await iter.next();
-    if (step.done) break;
-    const room = limit - size;
-    if (step.value.length >= room) {
-      parts.push(step.value.subarray(0, room));
-      await iter.return?.();
-      body.destroy();
-      break;
-    }
-    parts.push(step.value);
-    size += step.value.length;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
-function retryAfterFromMs(ms: string | undefined): string | undefined {
-  if (ms === undefined) return undefined;
-  const n = Number(ms);
-  return Number.isFinite(n) && n >= 0 ? String(Math.ceil(n / 1000)) : undefined;
 }

@@ -12,8 +12,12 @@ export class SseProtocolError extends Error {
   }
 }
 
-/** Largest buffered (unterminated) event, in characters: a completed response with long output fits easily. */
-const MAX_BUFFER_CHARS = 64 * 1024 * 1024;
+/**
+ * Largest buffered (unterminated) event, in characters: a completed response with long output fits easily
+ * (128k output tokens are well under 1 MB); beyond it the stream fails with a protocol error naming the limit,
+ * and the buffer is dropped with the request.
+ */
+export const MAX_BUFFER_CHARS = 16 * 1024 * 1024;
 
 const EMPTY: ResponsesEvent[] = Object.freeze([]) as unknown as ResponsesEvent[];
 
@@ -69,7 +73,7 @@ export function createResponsesEventDecoder(): ResponsesEventDecoder {
     onEvent,
     onError: (err) => {
       // unknown fields / bad retry values are ignored per the SSE spec; only buffer overflow is fatal
-      if (err.type === 'max-buffer-size-exceeded') failure = new SseProtocolError(`upstream SSE event larger than ${MAX_BUFFER_CHARS} characters`);
+      if (err.type === 'max-buffer-size-exceeded') failure = new SseProtocolError(`upstream SSE event larger than ${MAX_BUFFER_CHARS / (1024 * 1024)} MiB (${MAX_BUFFER_CHARS} characters), packybridge's limit for one event`);
     },
     maxBufferSize: MAX_BUFFER_CHARS,
   });

@@ -1,6 +1,10 @@
 // The one error type the upstream client throws, and the mapping from undici / HTTP failures to it.
 
-export type UpstreamErrorKind = 'connect' | 'timeout' | 'http' | 'aborted' | 'idle-timeout' | 'protocol' | 'disconnect';
+/**
+ * 'stream-error': the upstream answered 2xx, then reported a failure in its stream (an error event);
+ * 'internal': a packybridge bug met while relaying (kept visible, never moved to another upstream).
+ */
+export type UpstreamErrorKind = 'connect' | 'timeout' | 'http' | 'aborted' | 'idle-timeout' | 'protocol' | 'disconnect' | 'stream-error' | 'internal';
 
 export interface UpstreamErrorFields {
   status?: number;
@@ -100,7 +104,7 @@ export function toUpstreamError(err: unknown, ctx: ErrorContext): UpstreamError 
     return new UpstreamError('timeout', `upstream ${ctx.url} sent no response headers within ${ctx.firstByteMs} ms (timeouts.first-byte-ms)`, { ...base, waitedMs: ctx.elapsedMs });
   }
   if (code === 'UND_ERR_BODY_TIMEOUT') {
-    return new UpstreamError('idle-timeout', `upstream ${ctx.url} went silent mid-stream for ${ctx.idleMs} ms (timeouts.idle-ms)`, { ...base, waitedMs: ctx.sinceLastChunkMs });
+    return new UpstreamError('idle-timeout', `upstream ${ctx.url} sent nothing for ${ctx.idleMs} ms (timeouts.idle-ms)`, { ...base, waitedMs: ctx.sinceLastChunkMs });
   }
   if (!ctx.afterHeaders && (code === 'UND_ERR_CONNECT_TIMEOUT' || (code !== undefined && CONNECT_CODES.has(code)) || isTlsError(err))) {
     const what = code === 'UND_ERR_CONNECT_TIMEOUT' ? `connect timeout (${ctx.connectMs} ms, timeouts.connect-ms)` : detail;

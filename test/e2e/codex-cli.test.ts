@@ -30,7 +30,7 @@ before(async () => {
       },
     },
   });
-  h.gw.runtime.requestObservers.push({ record: (r) => { records.push(r); } });
+  h.gw.runtime.observers.push({ record: (r) => { records.push(r); } });
 });
 after(async () => { if (h) await h.close(); });
 beforeEach(() => { if (h) { h.mock.reset(); records.length = 0; } });

@@ -6,7 +6,7 @@ import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.t
 import { httpError, failed, text } from '../support/response-scenarios.ts';
 import { startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.ts';
 import { closeUpstreamPools } from '../../src/upstream/pool.ts';
-import { relayTuning } from '../../src/server/messages-relay.ts';
+import { relayTuning } from '../../src/relay/relay.ts';
 
 const FB_KEY = 'sk-ant-e2e-fallback-7777';
 let packy: MockUpstream;

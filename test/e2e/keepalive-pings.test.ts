@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, parseSse, userRequest, type Harness } from './sdk-harness.ts';
-import { relayTuning } from '../../src/server/messages-relay.ts';
+import { relayTuning } from '../../src/relay/relay.ts';
 import { text, toSse, type Scenario } from '../support/response-scenarios.ts';
 
 let h: Harness;
@@ -48,4 +48,18 @@ test('no pings in a non-streaming reply', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.json.type, 'message');
   assert.ok(!r.text.includes('ping'));
+});
+
+test('an upstream silent before its first event: the stream starts with message_start, then pings', async () => {
+  const base = text('Late words.');
+  if (base.kind !== 'events') throw new Error('events scenario expected');
+  // a comment (no event) at once, then the whole reply 400 ms later
+  h.mock.enqueue({ kind: 'raw', chunks: [': warming up\n\n', toSse(base.events)], delayMs: 400 });
+  const r = await h.post('/v1/messages', userRequest('take your time', { stream: true }));
+  assert.equal(r.status, 200);
+  const events = parseSse(r.text);
+  assert.equal(events[0].event, 'message_start', events.map((e) => e.event).join(','));
+  assert.ok(events.some((e) => e.event === 'ping'));
+  assert.equal(events.filter((e) => e.event === 'message_start').length, 1);
+  assert.equal(events.at(-1)!.event, 'message_stop');
 });

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, userRequest, type Harness } from './sdk-harness.ts';
 import { httpError, text } from '../support/response-scenarios.ts';
-import { relayTuning } from '../../src/server/messages-relay.ts';
+import { relayTuning } from '../../src/relay/relay.ts';
 
 let h: Harness;
 const saved = relayTuning.retry;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startHarness, rawRequest, CLIENT_KEY, type Harness } from './sdk-harness.ts';
 import { text, functionCalls, streamError, httpError, openaiErrorBody, rawSse, sequence, toSse } from '../support/response-scenarios.ts';
-import { relayTuning } from '../../src/server/messages-relay.ts';
+import { relayTuning } from '../../src/relay/relay.ts';
 import type { RequestRecord } from '../../src/accounting/request-record.ts';
 
 let h: Harness;
@@ -16,7 +16,7 @@ const savedRetry = relayTuning.retry;
 before(async () => {
   relayTuning.retry = { delaysMs: [10, 10], maxRetryAfterMs: 4000 };
   h = await startHarness();
-  h.gw.runtime.requestObservers.push({ record: (r) => { records.push(r); } });
+  h.gw.runtime.observers.push({ record: (r) => { records.push(r); } });
   openai = new OpenAI({ baseURL: `${h.gw.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0, timeout: 20_000 });
 });
 after(async () => { relayTuning.retry = savedRetry; await h.close(); });
@@ -42,7 +42,7 @@ test('responses.create: the Responses API passes through; model routed, store fo
   assert.equal(records.length, 1);
   assert.deepEqual(
     { route: records[0].route, modelAsked: records[0].modelAsked, modelUsed: records[0].modelUsed, stream: records[0].stream, status: records[0].status, inputTokens: records[0].inputTokens, cached: records[0].cachedInputTokens, out: records[0].outputTokens, client: records[0].client },
-    { route: 'responses', modelAsked: 'gpt-5-codex-high', modelUsed: 'gpt-5-codex', stream: false, status: 200, inputTokens: 180, cached: 120, out: 9, client: 'api-keys[0]' },
+    { route: 'responses', modelAsked: 'gpt-5-codex-high', modelUsed: 'gpt-5-codex', stream: false, status: 200, inputTokens: 180, cached: 120, out: 9, client: 'anonymous' },
   );
 });
 

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, parseSse, userRequest, type Harness } from './sdk-harness.ts';
 import { packycodeYaml } from '../support/gateway.ts';
-import { relayTuning } from '../../src/server/messages-relay.ts';
+import { relayTuning } from '../../src/relay/relay.ts';
 import {
   httpError, hang, streamError, sequence, truncated, stall, text, failed, type Scenario,
 } from '../support/response-scenarios.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { startHarness, userRequest, type Harness } from './sdk-harness.ts';
 import { httpError, text } from '../support/response-scenarios.ts';
-import { relayTuning } from '../../src/server/messages-relay.ts';
+import { relayTuning } from '../../src/relay/relay.ts';
 import { startTestGateway } from '../support/gateway.ts';
 
 let h: Harness;

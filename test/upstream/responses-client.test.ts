@@ -221,6 +221,52 @@ test('headers then silence also counts as idle', async () => {
   assert.equal(e.kind, 'idle-timeout');
 });
 
+/** The first `n` events of a text reply as SSE, then `filler` chunks written `delayMs` apart, the connection held open. */
+function headThen(n: number, filler: string[], delayMs: number): S.Scenario {
+  const base = S.text('never finished');
+  assert.ok(base.kind === 'events');
+  return { kind: 'raw', chunks: [S.toSse(base.events.slice(0, n)), ...filler], delayMs, end: 'hang' };
+}
+
+test('SSE comments keep no request open: idle time counts from the last event that moves the response on', async () => {
+  mock.enqueue(headThen(2, Array.from({ length: 40 }, () => ': keep-alive\n\n'), 50));
+  const stream = await open({ timeouts: { ...timeouts, idleMs: 300 } });
+  const seen: string[] = [];
+  const e = await rejection((async () => { for await (const ev of stream.events) seen.push(ev.type); })());
+  assert.equal(e.kind, 'idle-timeout');
+  assert.deepEqual(seen, ['response.created', 'response.in_progress']);
+  assert.match(e.message, /300 ms between two events \(timeouts\.idle-ms\)/);
+  assert.doesNotMatch(e.message, /mid-stream/);
+});
+
+test('unknown events keep no request open either', async () => {
+  const unknown = 'event: keepalive\ndata: {"type":"keepalive"}\n\n';
+  mock.enqueue(headThen(1, Array.from({ length: 40 }, () => unknown), 50));
+  const stream = await open({ timeouts: { ...timeouts, idleMs: 300 } });
+  const e = await rejection(collect(stream));
+  assert.equal(e.kind, 'idle-timeout');
+});
+
+test('an upstream that sends one byte at a time ends within idle-ms of its last whole event', async () => {
+  const base = S.text('trickle');
+  assert.ok(base.kind === 'events');
+  const bytes = [...S.toSse(base.events.slice(1, 3))];
+  mock.enqueue(headThen(1, bytes, 20));
+  const stream = await open({ timeouts: { ...timeouts, idleMs: 300 } });
+  const started = Date.now();
+  const e = await rejection(collect(stream));
+  assert.equal(e.kind, 'idle-timeout');
+  assert.ok(Date.now() - started < bytes.length * 20, 'ended before the trickle did');
+});
+
+test('headers then nothing: the idle error says no event came, not "mid-stream"', async () => {
+  mock.enqueue(S.hang({ afterHeaders: true }));
+  const stream = await open({ timeouts: { ...timeouts, idleMs: 150 } });
+  const e = await rejection(collect(stream));
+  assert.match(e.message, /before any event/);
+  assert.doesNotMatch(e.message, /mid-stream/);
+});
+
 test('abort before the headers: rejects as aborted and the upstream sees the request go away', async () => {
   mock.enqueue(S.hang());
   const ac = new AbortController();

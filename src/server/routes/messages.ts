@@ -1,14 +1,21 @@
-// POST /v1/messages (also ?beta=true): validate, route, relay; one metadata-only log line per request.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+// POST /v1/messages (also ?beta=true): validate, list the candidates, relay; one metadata-only log line and one
+// accounting record per request.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { validateMessagesRequest } from '../../wire/anthropic-validate.ts';
-import { isRefusal, resolveRoute } from '../../routing/router.ts';
-import { relayMessages, relayToFallbacksOnly, type RelayOutcome } from '../messages-relay.ts';
+import { candidatesFor } from '../../routing/candidates.ts';
+import { emitRecord, relay, type RelayContext, type RelayOutcome } from '../../relay/relay.ts';
+import { messagesProtocol } from '../../relay/messages-protocol.ts';
+import { clientIdentityOf } from '../client-identity.ts';
 import { errorBody, textBodyProblem } from '../errors.ts';
+
+interface Finished extends Partial<RelayOutcome> {
+  status: number;
+}
 
 export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
   // Not an async function: it validates and routes synchronously and returns the relay's promise, so no frame
-  // of this handler holds the parsed request for the length of the stream (see relayMessages).
+  // of this handler holds the parsed request for the length of the stream (the relay drops it at the commit).
   app.post('/v1/messages', (request, reply) => {
     const started = performance.now();
     const snapshot = runtime.snapshot; // this request keeps the configuration it started with
@@ -16,55 +23,71 @@ export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
     const textBody = textBodyProblem(request.body, request.headers['content-type']);
     const v = textBody === undefined ? validateMessagesRequest(request.body) : { ok: false as const, message: textBody };
     if (!v.ok) {
-      finish(runtime, request.id, { status: 400 }, started, undefined, undefined, false);
+      finish(runtime, request, { status: 400, errorKind: 'invalid-request' }, started, undefined, false);
       return reply.code(400).header('x-should-retry', 'false').send(errorBody('invalid_request_error', v.message, request.id));
     }
     const model = v.value.model;
     const stream = v.value.stream === true;
-    const requestId = request.id;
-    const route = resolveRoute(snapshot, runtime.registry, model);
-    if (isRefusal(route)) {
-      if (snapshot.fallbacks.length > 0 && !runtime.packycodeUsable(snapshot)) {
-        return relayToFallbacksOnly(runtime, snapshot, v.value, route, reply as FastifyReply, requestId).then((outcome) => {
-          finish(runtime, requestId, outcome, started, model, model, stream, outcome.fallback ? `fallback:${outcome.fallback}` : undefined);
-        });
-      }
-      finish(runtime, requestId, { status: route.status }, started, model, undefined, stream);
-      return reply.code(route.status).header('x-should-retry', 'false').send(errorBody(route.type, route.message, requestId));
+    const plan = candidatesFor(snapshot, runtime.registry, model);
+    if (plan.candidates.length === 0 && plan.refusal) {
+      const r = plan.refusal;
+      finish(runtime, request, { status: r.status, errorKind: 'not-configured' }, started, model, stream);
+      return reply.code(r.status).header('x-should-retry', 'false').send(errorBody(r.type, r.message, request.id));
     }
-    const { upstreamModel, via } = route;
-    return relayMessages(runtime, snapshot, v.value, route, reply as FastifyReply, requestId).then((outcome) => {
-      if (outcome.fallback) finish(runtime, requestId, outcome, started, model, model, stream, `fallback:${outcome.fallback}`);
-      else finish(runtime, requestId, outcome, started, model, upstreamModel, stream, via);
-    });
+    const ctx: RelayContext = {
+      requestId: request.id, route: 'messages', runtime, snapshot, reply: reply as FastifyReply, res: reply.raw,
+      abort: new AbortController(), started, stream, modelAsked: model, client: clientIdentityOf(request),
+      body: v.value, committed: false,
+    };
+    return relay(ctx, messagesProtocol, plan).then((outcome) => finish(runtime, request, outcome, started, model, stream));
   });
 }
 
-function finish(
-  runtime: Runtime, requestId: string, o: RelayOutcome, started: number,
-  modelAsked: string | undefined, modelUsed: string | undefined, stream: boolean, via?: string,
-): void {
+function finish(runtime: Runtime, request: FastifyRequest, o: Finished, started: number, modelAsked: string | undefined, stream: boolean): void {
   const totalMs = performance.now() - started;
+  const c = o.candidate;
+  const modelUsed = c ? (c.fallbackName ? modelAsked : c.upstreamModel) : undefined;
+  const via = c ? (c.fallbackName ? `fallback:${c.fallbackName}` : c.provider === 'packycode' ? c.route?.via : `provider:${c.provider}`) : undefined;
   runtime.metrics.requests.inc({ route: '/v1/messages', model: modelAsked ?? 'unknown', status: String(o.status) });
-  if (o.usage && modelUsed) {
-    runtime.metrics.tokens.inc({ direction: 'in', model: modelUsed }, (o.usage.input_tokens ?? 0) + (o.usage.cache_read_input_tokens ?? 0));
-    runtime.metrics.tokens.inc({ direction: 'out', model: modelUsed }, o.usage.output_tokens ?? 0);
+  const u = o.usage;
+  if (u && modelUsed) {
+    runtime.metrics.tokens.inc({ direction: 'in', model: modelUsed }, (u.input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0));
+    runtime.metrics.tokens.inc({ direction: 'out', model: modelUsed }, u.output_tokens ?? 0);
   }
   runtime.logger.info({
-    reqId: requestId,
+    reqId: request.id,
     route: '/v1/messages',
     modelAsked,
     modelUsed,
     via,
+    provider: c?.provider,
     stream,
     status: o.status,
     errorKind: o.errorKind,
     clientAborted: o.clientAborted || undefined,
     ttfbMs: o.ttfbMs !== undefined ? Math.round(o.ttfbMs) : undefined,
     totalMs: Math.round(totalMs),
-    inputTokens: o.usage?.input_tokens,
-    cachedTokens: o.usage?.cache_read_input_tokens,
-    outputTokens: o.usage?.output_tokens,
+    inputTokens: u?.input_tokens,
+    cachedTokens: u?.cache_read_input_tokens,
+    outputTokens: u?.output_tokens,
     stopReason: o.stopReason ?? undefined,
   }, 'request');
+  emitRecord(runtime, {
+    at: Date.now(),
+    requestId: request.id,
+    route: 'messages',
+    client: clientIdentityOf(request).name,
+    modelAsked: modelAsked ?? '',
+    ...(modelUsed && o.status < 400 ? { modelUsed } : {}),
+    ...(c && o.status < 400 ? { provider: c.provider } : {}),
+    stream,
+    status: o.status,
+    ...(o.errorKind ? { errorKind: o.errorKind } : {}),
+    durationMs: totalMs,
+    ...(o.ttfbMs !== undefined ? { ttfbMs: o.ttfbMs } : {}),
+    inputTokens: u?.input_tokens ?? 0,
+    cachedInputTokens: u?.cache_read_input_tokens ?? 0,
+    outputTokens: u?.output_tokens ?? 0,
+    webSearches: (u as { server_tool_use?: { web_search_requests?: number } } | undefined)?.server_tool_use?.web_search_requests ?? 0,
+  });
 }

@@ -1,116 +1,138 @@
 // POST /v1/responses (the Responses API passed through) and POST /v1/chat/completions (translated to
-// Responses and back): validate, route the model as /v1/messages does, relay, account. Errors in OpenAI's
-// shape. Each route only prepares its upstream body and its client protocol; the rest is one path.
+// Responses and back): validate, list the candidates as /v1/messages does (Responses upstreams only), relay,
+// account. Errors in OpenAI's shape. Each route only says how to build its upstream body and its reply; the
+// relay loop (relay/relay.ts) does the rest.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../../runtime.ts';
-import type { ConfigSnapshot } from '../../config/types.ts';
 import type { ClientRoute } from '../../accounting/request-record.ts';
-import { isRefusal, resolveRoute, type Route } from '../../routing/router.ts';
-import { validateChatRequest, validateResponsesRequest, paramOf } from '../../wire/openai-validate.ts';
+import { candidatesFor, type Candidate } from '../../routing/candidates.ts';
+import { relay, type RelayContext } from '../../relay/relay.ts';
+import { openaiProtocol, type OpenAIRouteSpec } from '../../relay/openai-protocol.ts';
+import { chatReply, responsesReply } from '../../relay/openai-replies.ts';
+import { validateChatRequest, validateResponsesRequest, paramOf, type ResponsesPassthroughRequest } from '../../wire/openai-validate.ts';
 import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
+import type { Validation } from '../../wire/anthropic-validate.ts';
 import { chatToResponses, ChatTranslationError } from '../../translate/chat-to-responses.ts';
 import { passthroughRequest } from '../../translate/responses-passthrough.ts';
 import { textBodyProblem, type ClientError } from '../errors.ts';
 import { toOpenAIError } from '../openai-errors.ts';
-import { relayOpenAI, type ClientProtocol } from '../openai-relay.ts';
-import { chatProtocol, responsesProtocol } from '../openai-protocols.ts';
-import { clientName, finishOpenAIRequest, type OpenAIRequestFacts } from '../openai-accounting.ts';
+import { clientIdentityOf } from '../client-identity.ts';
+import { finishOpenAIRequest, type OpenAIRequestFacts } from '../openai-accounting.ts';
 
-/** What a route hands the common path: the upstream body and the protocol, or a 400. */
-type Prepared =
-  | { ok: true; body: object; protocol: ClientProtocol<unknown>; stream: boolean; ignored?: string[] }
-  | { ok: false; message: string; param: string | null };
-
-interface EntryPoint {
+interface EntryPoint<Req extends { model: string; stream?: boolean | null }> {
   route: ClientRoute;
-  validate(body: unknown): { ok: true; value: { model: string; stream?: boolean | null } } | { ok: false; message: string };
-  prepare(value: never, route: Route, snapshot: ConfigSnapshot): Prepared;
+  validate(body: unknown): Validation<Req>;
+  /** a request the translation cannot carry, found before any upstream is called: [message, param] */
+  check?(req: Req, first: Candidate, ctx: RelayContext): [string, string] | undefined;
+  /** request fields accepted but not carried upstream */
+  ignored?(req: Req): string[];
+  spec: OpenAIRouteSpec;
 }
 
-function reject(reply: FastifyReply, requestId: string, err: ClientError, param: string | null = null): void {
-  const e = toOpenAIError(err, undefined, param);
-  reply.code(e.status).header('x-should-retry', 'false').header('x-request-id', requestId).send(e.body);
+function store(ctx: RelayContext): boolean {
+  return !ctx.snapshot.packycode.privacy.disableResponseStorage;
 }
 
-const RESPONSES: EntryPoint = {
+const RESPONSES: EntryPoint<ResponsesPassthroughRequest> = {
   route: 'responses',
   validate: validateResponsesRequest,
-  prepare(value: Record<string, unknown> & { model: string; stream?: boolean | null }, route, snapshot) {
-    const body = passthroughRequest(value, {
-      upstreamModel: route.upstreamModel,
-      forcedEffort: route.forcedEffort,
-      supportedEfforts: route.supportedEfforts,
-      store: !snapshot.packycode.privacy.disableResponseStorage,
-    });
-    return { ok: true, body, protocol: responsesProtocol(value.model) as ClientProtocol<unknown>, stream: value.stream === true };
+  spec: {
+    body: (ctx, c) => passthroughRequest(ctx.body as ResponsesPassthroughRequest, {
+      upstreamModel: c.upstreamModel, forcedEffort: c.route?.forcedEffort, supportedEfforts: c.route?.supportedEfforts, store: store(ctx),
+    }),
+    reply: (ctx) => responsesReply(ctx.modelAsked),
   },
 };
 
-const CHAT: EntryPoint = {
+function chatBody(ctx: RelayContext, c: Candidate) {
+  const p = ctx.snapshot.packycode;
+  return chatToResponses(ctx.body as ChatCompletionRequest, {
+    upstreamModel: c.upstreamModel,
+    forcedEffort: c.route?.forcedEffort,
+    defaultEffort: p.defaults.modelReasoningEffort,
+    supportedEfforts: c.route?.supportedEfforts,
+    store: store(ctx),
+    forwardSamplingParams: p.forwardSamplingParams,
+  });
+}
+
+const CHAT: EntryPoint<ChatCompletionRequest> = {
   route: 'chat_completions',
   validate: validateChatRequest,
-  prepare(value: ChatCompletionRequest, route, snapshot) {
-    let body;
+  check(_req, first, ctx) {
     try {
-      body = chatToResponses(value, {
-        upstreamModel: route.upstreamModel,
-        forcedEffort: route.forcedEffort,
-        defaultEffort: snapshot.packycode.defaults.modelReasoningEffort,
-        supportedEfforts: route.supportedEfforts,
-        store: !snapshot.packycode.privacy.disableResponseStorage,
-        forwardSamplingParams: snapshot.packycode.forwardSamplingParams,
-      });
+      chatBody(ctx, first);
+      return undefined;
     } catch (e) {
-      if (e instanceof ChatTranslationError) return { ok: false, message: e.message, param: e.param };
+      if (e instanceof ChatTranslationError) return [e.message, e.param];
       throw e;
     }
-    const stream = value.stream === true;
-    const protocol = chatProtocol({
-      id: `chatcmpl-${randomBytes(12).toString('hex')}`,
-      model: value.model,
-      created: Math.floor(Date.now() / 1000),
-      includeUsage: stream && value.stream_options?.include_usage === true,
-    });
-    const ignored = value.stop !== undefined && value.stop !== null ? ['stop'] : undefined;
-    return { ok: true, body, protocol: protocol as ClientProtocol<unknown>, stream, ...(ignored ? { ignored } : {}) };
+  },
+  ignored: (req) => (req.stop !== undefined && req.stop !== null ? ['stop'] : []),
+  spec: {
+    body: chatBody,
+    reply: (ctx) => {
+      const req = ctx.body as ChatCompletionRequest | undefined;
+      return chatReply({
+        id: `chatcmpl-${randomBytes(12).toString('hex')}`,
+        model: ctx.modelAsked,
+        created: Math.floor(Date.now() / 1000),
+        includeUsage: ctx.stream && req?.stream_options?.include_usage === true,
+      });
+    },
   },
 };
 
-function serve(runtime: Runtime, entry: EntryPoint, request: FastifyRequest, reply: FastifyReply): Promise<void> | FastifyReply {
+function reject(reply: FastifyReply, requestId: string, err: ClientError, param: string | null = null): FastifyReply {
+  const e = toOpenAIError(err, undefined, param);
+  return reply.code(e.status).header('x-should-retry', 'false').header('x-request-id', requestId).send(e.body);
+}
+
+function serve<Req extends { model: string; stream?: boolean | null }>(
+  runtime: Runtime, entry: EntryPoint<Req>, protocol: ReturnType<typeof openaiProtocol>, request: FastifyRequest, reply: FastifyReply,
+): Promise<void> | FastifyReply {
   const snapshot = runtime.snapshot; // this request keeps the configuration it started with
   runtime.counters.requests++;
-  const facts: OpenAIRequestFacts = { route: entry.route, requestId: request.id, client: clientName(snapshot, request), started: performance.now(), stream: false };
-  const bad = (message: string, param: string | null) => {
-    finishOpenAIRequest(runtime, facts, { status: 400 });
-    reject(reply, request.id, { status: 400, type: 'invalid_request_error', message }, param);
-    return reply;
+  const client = clientIdentityOf(request);
+  const facts: OpenAIRequestFacts = { route: entry.route, requestId: request.id, client: client.name, started: performance.now(), stream: false };
+  const bad = (message: string, param: string | null): FastifyReply => {
+    finishOpenAIRequest(runtime, facts, { status: 400, errorKind: 'invalid-request' });
+    return reject(reply, request.id, { status: 400, type: 'invalid_request_error', message }, param);
   };
   const textBody = textBodyProblem(request.body, request.headers['content-type']);
   if (textBody !== undefined) return bad(textBody, null);
   const v = entry.validate(request.body);
   if (!v.ok) return bad(v.message, paramOf(v.message));
-  facts.modelAsked = v.value.model;
-  facts.stream = v.value.stream === true;
+  const model = v.value.model;
+  const stream = v.value.stream === true;
+  facts.modelAsked = model;
+  facts.stream = stream;
 
-  const route = resolveRoute(snapshot, runtime.registry, v.value.model);
-  if (isRefusal(route)) {
-    finishOpenAIRequest(runtime, facts, { status: route.status, errorKind: 'not-configured' });
-    reject(reply, request.id, { status: route.status, type: route.type, message: route.message });
-    return reply;
+  // Anthropic-compatible upstreams (fallbacks, claude-api-key) speak another protocol: only Responses ones serve here
+  const listed = candidatesFor(snapshot, runtime.registry, model);
+  const plan = { ...listed, candidates: listed.candidates.filter((c) => c.protocol === 'responses') };
+  if (plan.candidates.length === 0) {
+    const r = plan.refusal ?? { status: 503, type: 'api_error' as const, message: 'packybridge: no Responses upstream can serve this request' };
+    finishOpenAIRequest(runtime, facts, { status: r.status, errorKind: 'not-configured' });
+    return reject(reply, request.id, { status: r.status, type: r.type, message: r.message });
   }
-  const p = entry.prepare(v.value as never, route, snapshot);
-  if (!p.ok) return bad(p.message, p.param);
-  facts.modelUsed = route.upstreamModel;
-  facts.via = route.via;
-  if (p.ignored) facts.ignored = p.ignored;
-  return relayOpenAI(runtime, snapshot, route, p.body, p.protocol, p.stream, reply, request.id).then((outcome) => {
-    finishOpenAIRequest(runtime, facts, outcome);
-  });
+  const ctx: RelayContext = {
+    requestId: request.id, route: entry.route, runtime, snapshot, reply, res: reply.raw,
+    abort: new AbortController(), started: facts.started, stream, modelAsked: model, client,
+    body: v.value, committed: false,
+  };
+  const problem = entry.check?.(v.value, plan.candidates[0], ctx);
+  if (problem) return bad(problem[0], problem[1]);
+  const ignored = entry.ignored?.(v.value);
+  if (ignored?.length) facts.ignored = ignored;
+  return relay(ctx, protocol, plan).then((outcome) => finishOpenAIRequest(runtime, facts, outcome));
 }
 
 export function openaiRoutes(app: FastifyInstance, runtime: Runtime): void {
+  const responses = openaiProtocol(RESPONSES.spec);
+  const chat = openaiProtocol(CHAT.spec);
   // Not async handlers: they validate and route synchronously and return the relay's promise (see messages.ts).
-  app.post('/v1/responses', (request, reply) => serve(runtime, RESPONSES, request, reply));
-  app.post('/v1/chat/completions', (request, reply) => serve(runtime, CHAT, request, reply));
+  app.post('/v1/responses', (request, reply) => serve(runtime, RESPONSES, responses, request, reply));
+  app.post('/v1/chat/completions', (request, reply) => serve(runtime, CHAT, chat, request, reply));
 }

@@ -1,7 +1,7 @@
 // clientErrorForUpstream: each upstream failure before the first byte as the client's status, type and message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientErrorForUpstream, type UpstreamFailure } from '../../src/server/upstream-failure.ts';
+import { clientErrorForUpstream, type UpstreamFailure } from '../../src/relay/anthropic-errors.ts';
 
 const URL_ = 'https://relay.example/v1/responses';
 const TIMEOUTS = { connectMs: 1500, firstByteMs: 90_000, idleMs: 300_000 };

@@ -1,0 +1,210 @@
+// Anthropic Messages in and out: the ClientProtocol of /v1/messages. A Responses candidate (Packycode, a
+// codex-api-key entry) gets the request translated and its events translated back; an Anthropic candidate
+// (fallbacks, claude-api-key) gets the client's body as it is (anthropic-passthrough.ts).
+import type { MessagesRequest } from '../wire/anthropic-request.ts';
+import type { Message, StreamEvent } from '../wire/anthropic-stream.ts';
+import type { ResponsesEvent } from '../wire/responses-stream.ts';
+import { toResponsesRequest } from '../translate/request-to-responses.ts';
+import { StreamTranslator } from '../translate/stream-to-anthropic.ts';
+import { MessageAggregator } from '../translate/response-to-message.ts';
+import { openResponsesStream } from '../upstream/responses-client.ts';
+import { UpstreamError } from '../upstream/upstream-error.ts';
+import { serializeEvent } from '../server/sse.ts';
+import { errorBody, STATUS_FOR_TYPE, type ClientError } from '../server/errors.ts';
+import type { Candidate } from '../routing/candidates.ts';
+import { clientErrorForUpstream } from './anthropic-errors.ts';
+import { openPassthrough } from './anthropic-passthrough.ts';
+import type { ClientProtocol, Exchange, ExchangeOutcome } from './protocol.ts';
+import type { RelayContext } from './relay.ts';
+
+export const PING_FRAME = 'event: ping\ndata: {"type": "ping"}\n\n';
+
+/**
+ * Called once per successful Messages reply, before its final part goes out: the stream's `message_delta`
+ * event, or the whole non-streaming Message. It may change them (e.g. a safeguard verdict) and may be async;
+ * the reply waits for it. Registered on `runtime.messageFinalizers`.
+ */
+export type MessageFinalizer = (ctx: RelayContext, final: { delta?: Extract<StreamEvent, { type: 'message_delta' }>; message?: Message }) => void | Promise<void>;
+
+export function sseFrames(events: StreamEvent[]): string {
+  let s = '';
+  for (let i = 0; i < events.length; i++) s += serializeEvent(events[i]);
+  return s;
+}
+
+export function errorFrame(type: ClientError['type'], message: string): string {
+  return serializeEvent({ type: 'error', error: { type, message } });
+}
+
+async function finalize(ctx: RelayContext, final: Parameters<MessageFinalizer>[1]): Promise<void> {
+  for (const f of ctx.runtime.messageFinalizers) await f(ctx, final);
+}
+
+/** The translator's failure before any output, as the error that moves the request on (or answers it). */
+function translatorFailure(t: StreamTranslator, c: Candidate): UpstreamError {
+  const f = t.failed ?? { type: 'api_error' as const, message: 'the upstream reply could not be assembled' };
+  return new UpstreamError('stream-error', f.message, {
+    url: c.baseUrl, status: STATUS_FOR_TYPE[f.type] ?? 502, upstreamCode: f.type, upstreamMessage: f.message,
+  });
+}
+
+/** A Responses stream as an Anthropic event stream. Ready at the first content block. */
+class TranslatedStream implements Exchange {
+  readonly keepAliveFrame = PING_FRAME;
+  ready = false;
+  readonly #ctx: RelayContext;
+  readonly #c: Candidate;
+  readonly #t: StreamTranslator;
+  readonly #it: AsyncIterator<ResponsesEvent[]>;
+  #ended = false;
+
+  constructor(ctx: RelayContext, c: Candidate, t: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>) {
+    this.#ctx = ctx;
+    this.#c = c;
+    this.#t = t;
+    this.#it = batches[Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<string | null> {
+    if (this.#ended) return null;
+    const t = this.#t;
+    const step = await this.#it.next();
+    const out: StreamEvent[] = [];
+    if (step.done) {
+      this.#ended = true;
+      t.end().forEach((ev) => out.push(ev));
+    } else {
+      const batch = step.value;
+      for (let i = 0; i < batch.length; i++) t.push(batch[i], out);
+    }
+    if (t.failed && !t.hasOutput) throw translatorFailure(t, this.#c);
+    if (t.hasOutput || this.#ended) this.ready = true;
+    if (this.#ctx.runtime.messageFinalizers.length > 0) {
+      const delta = out.find((ev) => ev.type === 'message_delta');
+      if (delta) await finalize(this.#ctx, { delta: delta as Extract<StreamEvent, { type: 'message_delta' }> });
+    }
+    return out.length === 0 ? '' : sseFrames(out);
+  }
+
+  head() {
+    return { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' } };
+  }
+
+  startEarly(): string {
+    return sseFrames(this.#t.begin());
+  }
+
+  failFrame(_e: UpstreamError, err: ClientError): string {
+    return errorFrame(err.type, err.message);
+  }
+
+  outcome(): ExchangeOutcome {
+    const t = this.#t;
+    return { status: 200, usage: t.usage, stopReason: t.stopReason, ...(t.failed ? { errorKind: 'stream-error' } : {}) };
+  }
+
+  close(): void {
+    void this.#it.return?.().catch(() => {});
+  }
+}
+
+/** A Responses stream aggregated into one Anthropic Message. Ready when the whole reply is in. */
+class TranslatedMessage implements Exchange {
+  readonly keepAliveFrame = null;
+  ready = false;
+  readonly #ctx: RelayContext;
+  readonly #c: Candidate;
+  readonly #t: StreamTranslator;
+  readonly #batches: AsyncIterable<ResponsesEvent[]>;
+  #delivered = false;
+
+  constructor(ctx: RelayContext, c: Candidate, t: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>) {
+    this.#ctx = ctx;
+    this.#c = c;
+    this.#t = t;
+    this.#batches = batches;
+  }
+
+  async next(): Promise<string | null> {
+    if (this.#delivered) return null;
+    const t = this.#t;
+    const aggregator = new MessageAggregator();
+    for await (const batch of this.#batches) {
+      const out: StreamEvent[] = [];
+      for (let i = 0; i < batch.length; i++) t.push(batch[i], out);
+      aggregator.add(out);
+    }
+    aggregator.add(t.end());
+    if (t.failed) throw translatorFailure(t, this.#c);
+    const { message, error } = aggregator.outcome();
+    if (!message) {
+      const err = error ?? { type: 'api_error' as const, message: 'the upstream reply could not be assembled' };
+      throw new UpstreamError('stream-error', err.message, { url: this.#c.baseUrl, status: STATUS_FOR_TYPE[err.type] ?? 502, upstreamCode: err.type, upstreamMessage: err.message });
+    }
+    if (this.#ctx.runtime.messageFinalizers.length > 0) await finalize(this.#ctx, { message });
+    this.#delivered = true;
+    this.ready = true;
+    return JSON.stringify(message);
+  }
+
+  head() {
+    return { status: 200, headers: { 'content-type': 'application/json' } };
+  }
+
+  startEarly(): null { return null; }
+
+  failFrame(): null { return null; }
+
+  outcome(): ExchangeOutcome {
+    return { status: 200, usage: this.#t.usage, stopReason: this.#t.stopReason };
+  }
+
+  close(): void { /* the aggregation read the whole body, or its error released it */ }
+}
+
+/**
+ * Translates and sends the request to a Responses candidate. Runs synchronously up to the upstream call: the
+ * translated body is handed to the HTTP client and kept by no frame once the upstream accepted it.
+ */
+async function openTranslated(ctx: RelayContext, c: Candidate): Promise<Exchange> {
+  const req = ctx.body as MessagesRequest;
+  const route = c.route!;
+  const p = ctx.snapshot.packycode;
+  const { body, toolNames } = toResponsesRequest(req, {
+    upstreamModel: c.upstreamModel,
+    forcedEffort: route.forcedEffort,
+    defaultEffort: p.defaults.modelReasoningEffort,
+    supportedEfforts: route.supportedEfforts,
+    store: !p.privacy.disableResponseStorage,
+    forwardSamplingParams: p.forwardSamplingParams,
+  });
+  const t = new StreamTranslator({
+    model: ctx.modelAsked,
+    originalToolName: (n: string) => toolNames.toOriginal(n),
+    emitThinking: req.thinking?.type !== 'disabled',
+  });
+  const cacheKey = body.prompt_cache_key;
+  const upstream = await openResponsesStream({
+    target: { baseUrl: c.baseUrl, apiKey: c.apiKey, headers: c.headers, proxyUrl: c.proxyUrl },
+    body,
+    signal: ctx.abort.signal,
+    timeouts: c.timeouts,
+    headers: cacheKey ? { session_id: cacheKey } : undefined,
+  });
+  return ctx.stream ? new TranslatedStream(ctx, c, t, upstream.batches) : new TranslatedMessage(ctx, c, t, upstream.batches);
+}
+
+export const messagesProtocol: ClientProtocol = {
+  open(ctx, c) {
+    return c.protocol === 'anthropic' ? openPassthrough(ctx, c) : openTranslated(ctx, c);
+  },
+  clientError(_ctx, c, e) {
+    return clientErrorForUpstream(e, c.label, c.timeouts);
+  },
+  sendError(ctx, err) {
+    const res = ctx.res;
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(err.status, { 'content-type': 'application/json', 'request-id': ctx.requestId, ...err.headers });
+    res.end(JSON.stringify(errorBody(err.type, err.message, ctx.requestId)));
+  },
+};
