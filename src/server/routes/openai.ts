@@ -126,7 +126,11 @@ function serve<Req extends { model: string; stream?: boolean | null }>(
   if (problem) return bad(problem[0], problem[1]);
   const ignored = entry.ignored?.(v.value);
   if (ignored?.length) facts.ignored = ignored;
-  return relay(ctx, protocol, plan).then((outcome) => finishOpenAIRequest(runtime, facts, outcome));
+  return relay(ctx, protocol, plan).then((outcome) => {
+    // the relay reports statuses in its own (Anthropic) terms; the client got OpenAI's (529 -> 503, quota 429)
+    const sent = reply.raw.headersSent && !outcome.clientAborted ? reply.raw.statusCode : outcome.status;
+    finishOpenAIRequest(runtime, facts, { ...outcome, status: sent });
+  });
 }
 
 export function openaiRoutes(app: FastifyInstance, runtime: Runtime): void {
