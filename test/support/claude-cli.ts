@@ -1,7 +1,7 @@
 // Runs the real Claude Code CLI (the @anthropic-ai/claude-code devDependency, a native binary) headless:
 // `claude -p <prompt> --output-format json|stream-json` with a throwaway HOME, cwd and TMPDIR, an environment
 // built from scratch (only PATH is taken from the parent), a hard timeout, and the JSON result parsed.
-import { spawn } from 'node:child_process';
+import { runBounded } from './run-process.ts';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -96,30 +96,12 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
     ...opts.env,
   };
   const args = ['-p', opts.prompt, '--output-format', opts.outputFormat ?? 'json', ...(opts.outputFormat === 'stream-json' ? ['--verbose'] : []), ...(opts.args ?? [])];
-  const started = performance.now();
-  const child = spawn(opts.bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => out.push(c));
-  child.stderr.on('data', (c: Buffer) => err.push(c));
-  let timedOut = false;
-  const killAll = (): void => {
-    // the whole process group: the CLI and any shell its Bash tool started
-    try { if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL'); else child.kill('SIGKILL'); } catch { /* already gone */ }
-  };
-  const timer = setTimeout(() => { timedOut = true; killAll(); }, opts.timeoutMs ?? 60_000);
   try {
-    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, sig) => resolve([code, sig]));
-    });
-    const stdout = Buffer.concat(out).toString('utf8');
-    const events = parseJsonLines(stdout);
+    const run = await runBounded(opts.bin, args, { cwd, env, timeoutMs: opts.timeoutMs ?? 60_000 });
+    const events = parseJsonLines(run.stdout);
     const result = [...events].reverse().find((e) => e.type === 'result') as ClaudeResult | undefined;
-    return { exitCode, signal, timedOut, durationMs: Math.round(performance.now() - started), stdout, stderr: Buffer.concat(err).toString('utf8'), result, events };
+    return { ...run, result, events };
   } finally {
-    clearTimeout(timer);
-    killAll(); // leftovers of the group (a backgrounded shell), if any
     rmSync(root, { recursive: true, force: true });
   }
 }

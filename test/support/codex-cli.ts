@@ -2,12 +2,12 @@
 // --json <prompt>` with a throwaway CODEX_HOME whose config.toml points a `wire_api = "responses"` model
 // provider at the gateway (base_url, env_key for the gateway's client key), a throwaway HOME and working
 // folder, an environment built from scratch (only PATH is taken from the parent), and a hard timeout.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseJsonLines } from './claude-cli.ts';
+import { runBounded } from './run-process.ts';
 
 export interface CodexRun {
   exitCode: number | null;
@@ -93,30 +93,14 @@ export async function runCodex(opts: RunCodexOptions): Promise<CodexRun> {
     RUST_LOG: 'error',
   };
   const args = ['exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', ...(opts.extraArgs ?? []), opts.prompt];
-  const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => out.push(c));
-  child.stderr.on('data', (c: Buffer) => err.push(c));
-  let timedOut = false;
-  const killAll = (): void => {
-    try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-  };
-  const timer = setTimeout(() => { timedOut = true; killAll(); }, opts.timeoutMs ?? 90_000);
   try {
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code) => resolve(code));
-    });
-    const stdout = Buffer.concat(out).toString('utf8');
-    const events = parseJsonLines(stdout);
+    const run = await runBounded(bin, args, { cwd, env, timeoutMs: opts.timeoutMs ?? 90_000 });
+    const events = parseJsonLines(run.stdout);
     const messages = events
       .map((e) => e.item as { type?: string; text?: string } | undefined)
       .filter((i) => i?.type === 'agent_message' && typeof i.text === 'string');
-    return { exitCode, timedOut, stdout, stderr: Buffer.concat(err).toString('utf8'), events, lastMessage: messages.at(-1)?.text };
+    return { exitCode: run.exitCode, timedOut: run.timedOut, stdout: run.stdout, stderr: run.stderr, events, lastMessage: messages.at(-1)?.text };
   } finally {
-    clearTimeout(timer);
-    killAll();
     rmSync(root, { recursive: true, force: true });
   }
 }
