@@ -10,6 +10,8 @@ import type { RequestObserver } from './accounting/request-record.ts';
 import type { RoutingState } from './state/routing-state.ts';
 import { MemoryRoutingState } from './state/memory-routing-state.ts';
 import type { MessageFinalizer } from './relay/messages-protocol.ts';
+import { CredentialHealth } from './relay/credential-health.ts';
+import { KeyRotation } from './routing/candidates.ts';
 
 import { createRequire } from 'node:module';
 
@@ -30,6 +32,18 @@ export class Runtime {
   readonly messageFinalizers: MessageFinalizer[] = [];
   /** cooldowns and session affinity; in-process by default, a shared backend may replace it at start-up */
   routingState: RoutingState = new MemoryRoutingState();
+  /** each key's recent failures and last error, for the management status (in-process) */
+  credentialHealth = new CredentialHealth();
+  /** round-robin positions per provider and model (in-process) */
+  readonly keyRotation = new KeyRotation();
+  /** requests in flight per upstream base-url (limits.max-concurrent-per-upstream) */
+  readonly inFlightByUpstream = new Map<string, number>();
+
+  /** Forgets every cooldown, pin and key history (tests; a fresh start without a restart). */
+  forgetUpstreamHealth(): void {
+    this.routingState = new MemoryRoutingState();
+    this.credentialHealth = new CredentialHealth();
+  }
 
   constructor(snapshot: ConfigSnapshot, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
     this.logger = logger;

@@ -1,11 +1,11 @@
 // config.yaml text -> validated file settings (everything but the packycode sources). No I/O.
 import { basename } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
-import type { AnthropicFallback, ConfigProblem, TimeoutsConfig } from './types.ts';
+import type { AnthropicFallback, ConfigProblem, RoutingConfig, TimeoutsConfig, UpstreamEntry } from './types.ts';
 import { expandDeep, type UnsetReference } from './env-expand.ts';
 import { splitUnknownKeys } from './known-keys.ts';
 import { issuesToProblems, problem, showValue, type IssueLike } from './problems.ts';
-import { FILE_FIXES, fileSchema, keysSchema } from './schema.ts';
+import { FILE_FIXES, fileSchema, keysSchema, type FileShape } from './schema.ts';
 import { looksLikeBrokenHash } from './secret-key.ts';
 import { checkPackycodeBlock, unsetProblem } from './packycode.ts';
 
@@ -19,6 +19,35 @@ export interface FileSettings {
   allowRemote: boolean;
   timeouts: TimeoutsConfig;
   fallbacks: AnthropicFallback[];
+  codexKeys: UpstreamEntry[];
+  claudeKeys: UpstreamEntry[];
+  proxyUrl?: string;
+  routing: RoutingConfig;
+  maxConcurrentPerUpstream: number;
+}
+
+type EntryShape = FileShape['codex-api-key'][number];
+
+/** A codex-api-key / claude-api-key entry as the snapshot holds it. */
+function upstreamEntry(e: EntryShape, path: string): UpstreamEntry {
+  const t = e.timeouts;
+  const timeouts = t ? {
+    ...(t['connect-ms'] !== undefined ? { connectMs: t['connect-ms'] } : {}),
+    ...(t['first-byte-ms'] !== undefined ? { firstByteMs: t['first-byte-ms'] } : {}),
+    ...(t['idle-ms'] !== undefined ? { idleMs: t['idle-ms'] } : {}),
+  } : undefined;
+  return {
+    name: e.name ?? path,
+    path,
+    baseUrl: e['base-url'],
+    apiKey: e['api-key'],
+    models: e.models.map((m) => (typeof m === 'string' ? { name: m } : { name: m.name, ...(m.alias ? { alias: m.alias } : {}) })),
+    headers: e.headers,
+    ...(e['proxy-url'] ? { proxyUrl: e['proxy-url'] } : {}),
+    ...(e.prefix ? { prefix: e.prefix.replace(/\/+$/, '') } : {}),
+    ...(timeouts ? { timeouts } : {}),
+    ...(e['max-concurrent-requests'] !== undefined ? { maxConcurrentRequests: e['max-concurrent-requests'] } : {}),
+  };
 }
 
 export interface FileEvaluation {
@@ -96,6 +125,17 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
       out.warnings.push(problem(`fallbacks[${i}].base-url`, `"${fb['base-url']}" ends with /v1`, `write ${fb['base-url'].slice(0, -3)} (as for ANTHROPIC_BASE_URL; /v1/messages is appended)`));
     }
   });
+  for (const list of ['codex-api-key', 'claude-api-key'] as const) {
+    f[list].forEach((e, i) => {
+      if (e.name !== undefined && (names.has(e.name) || e.name === 'packycode')) {
+        out.errors.push(problem(`${list}[${i}].name`, `"${e.name}" is used twice`, 'give each upstream its own name'));
+      }
+      if (e.name !== undefined) names.add(e.name);
+      if (list === 'claude-api-key' && /\/v1$/i.test(e['base-url'])) {
+        out.warnings.push(problem(`${list}[${i}].base-url`, `"${e['base-url']}" ends with /v1`, `write ${e['base-url'].slice(0, -3)} (as for ANTHROPIC_BASE_URL; /v1/messages is appended)`));
+      }
+    });
+  }
   const seenKeys = new Set<string>();
   f['api-keys'].forEach((k, i) => {
     if (seenKeys.has(k)) out.warnings.push(problem(`api-keys[${i}]`, 'repeats an earlier key', 'remove the duplicate'));
@@ -120,6 +160,11 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
     allowRemote: f['remote-management']['allow-remote'],
     timeouts: { connectMs: f.timeouts['connect-ms'], firstByteMs: f.timeouts['first-byte-ms'], idleMs: f.timeouts['idle-ms'] },
     fallbacks: f.fallbacks.map((fb) => ({ name: fb.name, baseUrl: fb['base-url'], apiKey: fb['api-key'], models: fb.models })),
+    codexKeys: f['codex-api-key'].map((e, i) => upstreamEntry(e, `codex-api-key[${i}]`)),
+    claudeKeys: f['claude-api-key'].map((e, i) => upstreamEntry(e, `claude-api-key[${i}]`)),
+    ...(f['proxy-url'] ? { proxyUrl: f['proxy-url'] } : {}),
+    routing: { strategy: f.routing.strategy, sessionAffinityTtlMs: f.routing['session-affinity-ttl-ms'] },
+    maxConcurrentPerUpstream: f.limits['max-concurrent-per-upstream'],
   };
   return out;
 }

@@ -37,11 +37,8 @@ function shapeOf(schema: AnySchema): Record<string, AnySchema> | null {
 
 // Keys of CLIProxyAPI's config.yaml that packybridge does not use.
 const FOREIGN_KEYS: Record<string, string> = {
-  'codex-api-key': 'packybridge reads Packycode settings from the packycode block; move the key to packycode.credentials.openai-api-key',
-  'claude-api-key': 'list Anthropic-compatible providers under fallbacks instead',
   'openai-compatibility': 'packybridge does not use this CLIProxyAPI key; remove it',
   'gemini-api-key': 'packybridge does not use this CLIProxyAPI key; remove it',
-  'proxy-url': 'packybridge does not use this CLIProxyAPI key; remove it',
   'auth-dir': 'packybridge does not use this CLIProxyAPI key; remove it',
   debug: 'write log-level: debug instead',
 };

@@ -133,6 +133,11 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     effectiveSource: res.source,
     timeouts: settings.timeouts,
     fallbacks: settings.fallbacks,
+    codexKeys: settings.codexKeys,
+    claudeKeys: settings.claudeKeys,
+    ...(settings.proxyUrl ? { proxyUrl: settings.proxyUrl } : {}),
+    routing: settings.routing,
+    maxConcurrentPerUpstream: settings.maxConcurrentPerUpstream,
     packycodeProblems: usable ? [] : problems,
     loadedAt: Date.now(),
   });

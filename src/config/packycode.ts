@@ -31,6 +31,7 @@ export function disabledPackycode(): PackycodeConfig {
 }
 
 function toConfig(p: PackycodeShape): PackycodeConfig {
+  const moreKeys = p.credentials['openai-api-keys'].filter((k) => k !== '');
   return {
     enabled: p.enabled,
     baseUrl: p['base-url'] ?? '',
@@ -38,9 +39,21 @@ function toConfig(p: PackycodeShape): PackycodeConfig {
     wireApi: p['wire-api'],
     privacy: { disableResponseStorage: p.privacy['disable-response-storage'] },
     defaults: { model: p.defaults.model, modelReasoningEffort: p.defaults['model-reasoning-effort'] },
-    credentials: { openaiApiKey: p.credentials['openai-api-key'] ?? '' },
+    credentials: moreKeys.length ? { openaiApiKey: p.credentials['openai-api-key'] ?? '', openaiApiKeys: moreKeys } : { openaiApiKey: p.credentials['openai-api-key'] ?? '' },
     modelMap: p['model-map'].map((m) => ({ match: m.match, model: m.model })),
     forwardSamplingParams: p['forward-sampling-params'],
+    ...(Object.keys(p.headers).length ? { headers: p.headers } : {}),
+    ...(p['proxy-url'] ? { proxyUrl: p['proxy-url'] } : {}),
+    ...(p.timeouts ? { timeouts: timeoutsOf(p.timeouts) } : {}),
+    ...(p['max-concurrent-requests'] !== undefined ? { maxConcurrentRequests: p['max-concurrent-requests'] } : {}),
+  };
+}
+
+function timeoutsOf(t: NonNullable<PackycodeShape['timeouts']>): PackycodeConfig['timeouts'] {
+  return {
+    ...(t['connect-ms'] !== undefined ? { connectMs: t['connect-ms'] } : {}),
+    ...(t['first-byte-ms'] !== undefined ? { firstByteMs: t['first-byte-ms'] } : {}),
+    ...(t['idle-ms'] !== undefined ? { idleMs: t['idle-ms'] } : {}),
   };
 }
 
@@ -86,8 +99,15 @@ export function checkPackycodeBlock(raw: unknown, env: NodeJS.ProcessEnv, prefix
   const needsKey = !isFalse(expanded['requires-openai-auth']);
   const creds = expanded.credentials;
   const key = creds && typeof creds === 'object' ? (creds as Record<string, unknown>)['openai-api-key'] : undefined;
+  const moreKeys = creds && typeof creds === 'object' ? (creds as Record<string, unknown>)['openai-api-keys'] : undefined;
+  const hasMoreKeys = Array.isArray(moreKeys) && moreKeys.some((k) => typeof k === 'string' && k.trim() !== '');
   const keyPath = at('credentials.openai-api-key');
-  if (needsKey && (key === undefined || (typeof key === 'string' && key.trim() === '')) && !unsetPaths.has(keyPath)) {
+  if (Array.isArray(moreKeys)) {
+    moreKeys.forEach((k, i) => {
+      if (typeof k === 'string' && looksMasked(k)) result.invalid.push(problem(at(`credentials.openai-api-keys[${i}]`), `${showValue(k)} is a masked key, not the key itself`, 'write the full key'));
+    });
+  }
+  if (needsKey && !hasMoreKeys && (key === undefined || (typeof key === 'string' && key.trim() === '')) && !unsetPaths.has(keyPath)) {
     result.missing.push(
       problem(
         keyPath,

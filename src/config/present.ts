@@ -1,5 +1,5 @@
 // Presentation: configuration as kebab-case objects for `check`, the management API and notes. Keys masked.
-import type { ConfigSnapshot, PackycodeConfig } from './types.ts';
+import type { ConfigSnapshot, PackycodeConfig, UpstreamEntry } from './types.ts';
 import { maskSecret } from './mask.ts';
 
 export { maskSecret, looksMasked } from './mask.ts';
@@ -37,6 +37,25 @@ export function snapshotToYamlShape(s: ConfigSnapshot): Record<string, unknown> 
     },
     fallbacks: s.fallbacks.map((f) => ({ name: f.name, 'base-url': f.baseUrl, 'api-key': maskSecret(f.apiKey), models: f.models })),
     packycode: packycodeToYamlShape(s.packycode, { reveal: false }),
+    ...(s.codexKeys?.length ? { 'codex-api-key': s.codexKeys.map(entryShape) } : {}),
+    ...(s.claudeKeys?.length ? { 'claude-api-key': s.claudeKeys.map(entryShape) } : {}),
+    ...(s.proxyUrl ? { 'proxy-url': maskProxyUrl(s.proxyUrl) } : {}),
+    ...(s.routing ? { routing: { strategy: s.routing.strategy, 'session-affinity-ttl-ms': s.routing.sessionAffinityTtlMs } } : {}),
+  };
+}
+
+/** A proxy URL without its user-info (a proxy password is a secret too). */
+export function maskProxyUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//…@');
+}
+
+function entryShape(e: UpstreamEntry): Record<string, unknown> {
+  return {
+    name: e.name, 'base-url': e.baseUrl, 'api-key': maskSecret(e.apiKey),
+    models: e.models.map((m) => (m.alias ? { name: m.name, alias: m.alias } : m.name)),
+    ...(Object.keys(e.headers).length ? { headers: Object.keys(e.headers) } : {}),
+    ...(e.proxyUrl ? { 'proxy-url': maskProxyUrl(e.proxyUrl) } : {}),
+    ...(e.prefix ? { prefix: e.prefix } : {}),
   };
 }
 

@@ -81,6 +81,36 @@ const fallbackSchema = z.object({
   models: z.array(nonEmpty).default([]),
 });
 
+// --- more upstreams: codex-api-key (Responses), claude-api-key (Anthropic), CLIProxyAPI's conventions ----
+
+export const ROUTING_STRATEGIES = ['round-robin', 'fill-first'] as const;
+
+/** A model an entry serves: a name or glob (`gpt-5*`), or { name: upstream model, alias: the client's name }. */
+const entryModel = z.union([nonEmpty, z.object({ name: nonEmpty, alias: nonEmpty.optional() })]);
+
+/** Per-provider timeouts: any of the three, the rest from the top-level timeouts. */
+const timeoutsOverride = z.object({
+  'connect-ms': intish.pipe(z.number().min(1)).optional(),
+  'first-byte-ms': intish.pipe(z.number().min(1)).optional(),
+  'idle-ms': intish.pipe(z.number().min(1)).optional(),
+});
+
+const proxyUrlSchema = httpUrl(null, 'http://proxy.example:3128');
+
+function upstreamEntrySchema(dropSuffix: RegExp, example: string) {
+  return z.object({
+    name: nonEmpty.optional(),
+    'api-key': nonEmpty,
+    'base-url': httpUrl(dropSuffix, example),
+    models: z.array(entryModel).default([]),
+    headers: z.record(z.string(), z.string()).default({}),
+    'proxy-url': proxyUrlSchema.optional(),
+    prefix: nonEmpty.optional(),
+    timeouts: timeoutsOverride.optional(),
+    'max-concurrent-requests': intish.pipe(z.number().min(0)).optional(),
+  });
+}
+
 export const fileSchema = z.object({
   host: hostSchema.default(DEFAULTS.host),
   port: intish.pipe(z.number().min(0).max(65535)).default(DEFAULTS.port),
@@ -101,6 +131,18 @@ export const fileSchema = z.object({
     .prefault({}),
   fallbacks: z.array(fallbackSchema).default([]),
   packycode: z.unknown().optional(),
+  'codex-api-key': z.array(upstreamEntrySchema(/\/responses$/i, 'https://relay.example/v1')).default([]),
+  'claude-api-key': z.array(upstreamEntrySchema(/\/(v1\/)?messages$/i, 'https://api.anthropic.com')).default([]),
+  'proxy-url': proxyUrlSchema.optional(),
+  routing: z
+    .object({
+      strategy: lowered(ROUTING_STRATEGIES).default('round-robin'),
+      'session-affinity-ttl-ms': intish.pipe(z.number().min(0)).default(6 * 60 * 60 * 1000),
+    })
+    .prefault({}),
+  limits: z
+    .object({ 'max-concurrent-per-upstream': intish.pipe(z.number().min(0)).default(0) })
+    .prefault({}),
 });
 
 export type FileShape = z.output<typeof fileSchema>;
@@ -123,7 +165,14 @@ export const packycodeSchema = z.object({
       'model-reasoning-effort': lowered(EFFORTS).default(DEFAULTS.packycode.modelReasoningEffort),
     })
     .prefault({}),
-  credentials: z.object({ 'openai-api-key': z.string().trim().optional() }).prefault({}),
+  credentials: z.object({
+    'openai-api-key': z.string().trim().optional(),
+    'openai-api-keys': z.array(z.string().trim()).default([]),
+  }).prefault({}),
+  headers: z.record(z.string(), z.string()).default({}),
+  'proxy-url': proxyUrlSchema.optional(),
+  timeouts: timeoutsOverride.optional(),
+  'max-concurrent-requests': intish.pipe(z.number().min(0)).optional(),
   'model-map': z.array(z.object({ match: nonEmpty, model: nonEmpty })).default([]),
   'forward-sampling-params': boolish.default(DEFAULTS.packycode.forwardSamplingParams),
 });
@@ -159,6 +208,24 @@ export const FILE_FIXES: FixTable = {
   'fallbacks[].api-key': 'write the provider key, e.g. api-key: "${ANTHROPIC_API_KEY}"',
   'fallbacks[].models': 'write a list of model names, e.g. models: [claude-sonnet-4-5], or [] for any model',
   'fallbacks[].models[]': 'write the model name as a string',
+  'codex-api-key': 'write a list of Responses upstreams, e.g. - { api-key: "${RELAY_KEY}", base-url: https://relay.example/v1 }',
+  'codex-api-key[]': 'write a mapping with api-key and base-url (and optionally name, models, headers, proxy-url, prefix)',
+  'codex-api-key[].api-key': 'write the upstream key, e.g. api-key: "${RELAY_KEY}"',
+  'codex-api-key[].models': 'write a list: model names or globs (gpt-5*), or { name: upstream-model, alias: client-model }; [] for any',
+  'codex-api-key[].headers': 'write a mapping of header names to string values, e.g. headers: { originator: codex_cli_rs }',
+  'codex-api-key[].proxy-url': 'write a proxy URL, e.g. http://proxy.example:3128',
+  'claude-api-key': 'write a list of Anthropic-compatible upstreams, e.g. - { api-key: "${ANTHROPIC_API_KEY}", base-url: https://api.anthropic.com }',
+  'claude-api-key[]': 'write a mapping with api-key and base-url (and optionally name, models, headers, proxy-url)',
+  'claude-api-key[].api-key': 'write the upstream key, e.g. api-key: "${ANTHROPIC_API_KEY}"',
+  'claude-api-key[].models': 'write a list: model names or globs (claude-*), or { name: upstream-model, alias: client-model }; [] for any',
+  'claude-api-key[].headers': 'write a mapping of header names to string values',
+  'claude-api-key[].proxy-url': 'write a proxy URL, e.g. http://proxy.example:3128',
+  'proxy-url': 'write a proxy URL for every upstream, e.g. http://proxy.example:3128 (HTTPS_PROXY is used when it is absent)',
+  routing: 'write a mapping, e.g. routing: { strategy: round-robin }',
+  'routing.strategy': `write one of: ${ROUTING_STRATEGIES.join(', ')}`,
+  'routing.session-affinity-ttl-ms': 'write a whole number of milliseconds, e.g. 21600000 (6 h); 0 turns session affinity off',
+  limits: 'write a mapping, e.g. limits: { max-concurrent-per-upstream: 64 }',
+  'limits.max-concurrent-per-upstream': 'write a whole number; 0 means no limit',
 };
 
 export const PACKYCODE_FIXES: FixTable = {
@@ -173,6 +240,10 @@ export const PACKYCODE_FIXES: FixTable = {
   'defaults.model-reasoning-effort': `write one of: ${EFFORTS.join(', ')}`,
   credentials: 'write a mapping, e.g. credentials: { openai-api-key: "${PACKYCODE_API_KEY}" }',
   'credentials.openai-api-key': 'write the key as a quoted string, or "${PACKYCODE_API_KEY}" to read it from the environment',
+  'credentials.openai-api-keys': 'write a list of keys, e.g. openai-api-keys: ["${PACKYCODE_KEY_2}", "${PACKYCODE_KEY_3}"]',
+  headers: 'write a mapping of header names to string values, e.g. headers: { originator: codex_cli_rs }',
+  'proxy-url': 'write a proxy URL, e.g. http://proxy.example:3128',
+  'max-concurrent-requests': 'write a whole number; 0 means no limit',
   'model-map': 'write a list, e.g. - { match: "claude-*haiku*", model: gpt-5-codex-low }',
   'model-map[]': 'write a mapping with match and model, e.g. { match: "claude-*haiku*", model: gpt-5-codex-low }',
   'model-map[].match': 'write a client model name pattern, e.g. "claude-*haiku*" (* matches anything)',

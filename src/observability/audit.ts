@@ -11,7 +11,8 @@ export type AuditKind =
   | 'upstream-error-burst'
   | 'management-denied'
   | 'management-locked'
-  | 'key-revealed';
+  | 'key-revealed'
+  | 'upstream-key-rejected';
 
 export interface AuditEvent {
   at: string;

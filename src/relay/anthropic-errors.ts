@@ -27,7 +27,7 @@ export function packycodeLabel(keySource: string): ProviderLabel {
 }
 
 /** The fields of an UpstreamError this mapping reads. */
-export type UpstreamFailure = Pick<UpstreamError, 'kind' | 'status' | 'retryAfter' | 'upstreamCode' | 'upstreamMessage' | 'url' | 'waitedMs' | 'message' | 'cause'>;
+export type UpstreamFailure = Pick<UpstreamError, 'kind' | 'status' | 'retryAfter' | 'upstreamCode' | 'upstreamMessage' | 'url' | 'waitedMs' | 'message' | 'cause'> & { local?: boolean };
 
 function causeCode(cause: unknown): string | undefined {
   const c = cause as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
@@ -92,6 +92,9 @@ export function clientErrorForUpstream(e: UpstreamFailure, label: ProviderLabel 
     case 'http':
     case 'stream-error':
       break;
+  }
+  if (e.local) {
+    return { status: 529, type: 'overloaded_error', message: `packybridge is at its limit of requests in flight to ${who} (${e.upstreamMessage ?? 'limits.max-concurrent-per-upstream'}); try again shortly, or raise the limit.` };
   }
   const status = e.status ?? 502;
   const code = e.upstreamCode ?? '';

@@ -22,7 +22,8 @@ const MAX_HELD = 8 * 1024 * 1024;
 export async function openPassthrough(ctx: RelayContext, c: Candidate): Promise<Exchange> {
   const upstream = await openAnthropicMessages({
     target: { baseUrl: c.baseUrl, apiKey: c.apiKey ?? '', headers: c.headers, proxyUrl: c.proxyUrl },
-    body: ctx.body as object,
+    // an alias (models: [{ name, alias }]) names another model upstream: only `model` changes
+    body: c.upstreamModel === ctx.modelAsked ? ctx.body as object : { ...(ctx.body as object), model: c.upstreamModel },
     clientHeaders: ctx.reply.request.headers,
     signal: ctx.abort.signal,
     timeouts: c.timeouts,

@@ -95,3 +95,13 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * The upstream refused the encrypted reasoning of earlier turns (another channel wrote it, or it was not stored):
+ * `invalid_encrypted_content`, or "Item with id 'rs_…' not found". The same request without those items works.
+ */
+export function isReasoningRejection(e: Pick<UpstreamError, 'upstreamCode' | 'upstreamMessage' | 'message'>): boolean {
+  if (e.upstreamCode === 'invalid_encrypted_content') return true;
+  const text = `${e.upstreamMessage ?? ''} ${e.message}`;
+  return /invalid_encrypted_content|encrypted content .*could not be (decrypted|verified)|item with id '?rs_[^' ]*'? not found/i.test(text);
+}

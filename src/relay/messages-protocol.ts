@@ -183,6 +183,8 @@ async function openTranslated(ctx: RelayContext, c: Candidate): Promise<Exchange
     originalToolName: (n: string) => toolNames.toOriginal(n),
     emitThinking: req.thinking?.type !== 'disabled',
   });
+  // this upstream refused the session's earlier reasoning: the conversation goes without those items
+  if (c.dropReasoning) body.input = body.input.filter((item) => item.type !== 'reasoning');
   const cacheKey = body.prompt_cache_key;
   const upstream = await openResponsesStream({
     target: { baseUrl: c.baseUrl, apiKey: c.apiKey, headers: c.headers, proxyUrl: c.proxyUrl },

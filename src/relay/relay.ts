@@ -11,7 +11,8 @@ import type { ClientIdentity, ClientRoute, RequestRecord } from '../accounting/r
 import type { Usage, StopReason } from '../wire/anthropic-stream.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import type { Candidate } from '../routing/candidates.ts';
-import { classify, movesOn, retryDelayMs, sleep, DEFAULT_RETRY_POLICY, type Disposition, type RetryPolicy } from './failures.ts';
+import { classify, isReasoningRejection, movesOn, retryDelayMs, sleep, DEFAULT_RETRY_POLICY, type Disposition, type RetryPolicy } from './failures.ts';
+import { reasoningRefusedId } from '../routing/candidates.ts';
 import { describeAttempt, withFailoverAttempts } from './anthropic-errors.ts';
 import type { ClientProtocol, Exchange } from './protocol.ts';
 import { noteFailure, noteSuccess } from './credential-health.ts';
@@ -85,7 +86,7 @@ export async function relay(ctx: RelayContext, protocol: ClientProtocol, plan: R
   try {
     const { candidates } = plan;
     for (let i = 0; i < candidates.length; i++) {
-      const c = candidates[i];
+      let c = candidates[i];
       ctx.candidate = c;
       const moved = i > 0 || plan.refusal !== undefined;
       if (moved) {
@@ -104,6 +105,16 @@ export async function relay(ctx: RelayContext, protocol: ClientProtocol, plan: R
         }
         error = r.failed;
         if (error.kind === 'aborted' || abort.signal.aborted) return { status: 499, clientAborted: true, candidate: c, tried: i + 1 };
+        if (c.protocol === 'responses' && !c.dropReasoning && isReasoningRejection(error)) {
+          // once, on the same candidate, without the reasoning items; remembered for the session and this key
+          c = { ...c, dropReasoning: true };
+          ctx.candidate = c;
+          rememberReasoningRefused(ctx, c);
+          ctx.runtime.metrics.upstreamErrors.inc({ kind: 'reasoning-refused-retried' });
+          ctx.runtime.logger.info({ reqId: ctx.requestId, provider: c.provider, key: c.keyMask }, 'upstream refused earlier reasoning: retrying without it');
+          tries--;
+          continue;
+        }
         lastDisposition = classify(error);
         noteFailure(ctx, c, error, lastDisposition);
         // a short retry of the same candidate only when no other is left to take the request
@@ -121,6 +132,11 @@ export async function relay(ctx: RelayContext, protocol: ClientProtocol, plan: R
   } finally {
     res.off('close', onClose);
   }
+}
+
+function rememberReasoningRefused(ctx: RelayContext, c: Candidate): void {
+  const ttl = ctx.snapshot.routing?.sessionAffinityTtlMs || 6 * 60 * 60 * 1000;
+  if (ctx.sessionId) ctx.runtime.routingState.setCooldown(reasoningRefusedId(ctx.sessionId, c.keyId), Date.now() + ttl, 'reasoning-refused');
 }
 
 /** Nothing was written: the first failure's error (or the refusal), naming every other attempt. */
@@ -152,8 +168,30 @@ function sendFailure(
   };
 }
 
-/** One try of one candidate: served (the reply went out, whole or broken off) or failed before any byte. */
+/** One try of one candidate, within the upstream's concurrency limit (limits.max-concurrent-per-upstream). */
 async function attempt(ctx: RelayContext, protocol: ClientProtocol, c: Candidate): Promise<AttemptResult> {
+  if (c.maxConcurrent <= 0) return attemptNow(ctx, protocol, c);
+  const slots = ctx.runtime.inFlightByUpstream;
+  const busy = slots.get(c.baseUrl) ?? 0;
+  if (busy >= c.maxConcurrent) {
+    return {
+      failed: new UpstreamError('http', `packybridge already has ${busy} requests in flight to ${c.baseUrl}, its limit (limits.max-concurrent-per-upstream or max-concurrent-requests)`, {
+        url: c.baseUrl, status: 529, upstreamCode: 'overloaded_error', upstreamMessage: `${busy} requests in flight, the configured limit`, local: true,
+      }),
+    };
+  }
+  slots.set(c.baseUrl, busy + 1);
+  try {
+    return await attemptNow(ctx, protocol, c);
+  } finally {
+    const left = (slots.get(c.baseUrl) ?? 1) - 1;
+    if (left <= 0) slots.delete(c.baseUrl);
+    else slots.set(c.baseUrl, left);
+  }
+}
+
+/** One try of one candidate: served (the reply went out, whole or broken off) or failed before any byte. */
+async function attemptNow(ctx: RelayContext, protocol: ClientProtocol, c: Candidate): Promise<AttemptResult> {
   let ex: Exchange;
   try {
     ex = await protocol.open(ctx, c);

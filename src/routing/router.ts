@@ -69,21 +69,14 @@ export function notConfiguredMessage(snapshot: ConfigSnapshot): string {
   return `packybridge: Packycode is not usable (source: ${snapshot.effectiveSource}): ${snapshot.packycodeProblems.map((q) => `${q.path}: ${q.message}; ${q.fix}`).join(' | ')}`;
 }
 
-export function resolveRoute(snapshot: ConfigSnapshot, registry: ModelRegistry, requested: string): Route | RouteRefusal {
-  const p = snapshot.packycode;
-  if (!p.enabled || snapshot.packycodeProblems.length > 0 || !p.baseUrl) {
-    return { status: 503, type: 'api_error', message: notConfiguredMessage(snapshot) };
-  }
-  const base = {
-    provider: 'codex' as const,
-    clientModel: requested,
-    baseUrl: p.baseUrl,
-    apiKey: p.requiresOpenaiAuth ? p.credentials.openaiApiKey : undefined,
-  };
+/** The upstream model (and its efforts) for a client's model name, as a Responses upstream is asked for it. */
+export type ModelChoice = Pick<Route, 'upstreamModel' | 'forcedEffort' | 'supportedEfforts' | 'info' | 'via'>;
 
+export function resolveModel(snapshot: ConfigSnapshot, registry: ModelRegistry, requested: string): ModelChoice {
+  const p = snapshot.packycode;
   const registered = registry.find(requested);
   if (registered) {
-    return { ...base, upstreamModel: registered.upstreamModel, forcedEffort: registered.effort, supportedEfforts: registered.info.efforts, info: registered.info, via: 'registered' };
+    return { upstreamModel: registered.upstreamModel, forcedEffort: registered.effort, supportedEfforts: registered.info.efforts, info: registered.info, via: 'registered' };
   }
 
   const mapped = matchModelMap(p.modelMap, requested);
@@ -95,18 +88,31 @@ export function resolveRoute(snapshot: ConfigSnapshot, registry: ModelRegistry, 
 
   const again = registry.find(target);
   if (again) {
-    return { ...base, upstreamModel: again.upstreamModel, forcedEffort: again.effort, supportedEfforts: again.info.efforts, info: again.info, via };
+    return { upstreamModel: again.upstreamModel, forcedEffort: again.effort, supportedEfforts: again.info.efforts, info: again.info, via };
   }
   const { base: upstreamModel, effort } = splitEffortSuffix(target);
   const info = CATALOG.get(upstreamModel);
   const useSplit = effort !== undefined && (info !== undefined || OPENAI_NAME.test(upstreamModel));
   return {
-    ...base,
     upstreamModel: useSplit ? upstreamModel : target,
     forcedEffort: useSplit ? effort : undefined,
     supportedEfforts: info?.efforts,
     info,
     via,
+  };
+}
+
+export function resolveRoute(snapshot: ConfigSnapshot, registry: ModelRegistry, requested: string): Route | RouteRefusal {
+  const p = snapshot.packycode;
+  if (!p.enabled || snapshot.packycodeProblems.length > 0 || !p.baseUrl) {
+    return { status: 503, type: 'api_error', message: notConfiguredMessage(snapshot) };
+  }
+  return {
+    provider: 'codex',
+    clientModel: requested,
+    baseUrl: p.baseUrl,
+    apiKey: p.requiresOpenaiAuth ? p.credentials.openaiApiKey : undefined,
+    ...resolveModel(snapshot, registry, requested),
   };
 }
 

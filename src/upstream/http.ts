@@ -69,11 +69,29 @@ export function withExtraHeaders(base: Record<string, string>, extra?: Readonly<
   return base;
 }
 
+/** OpenAI's reset hints, e.g. `1s`, `6m0s`, `20ms`, `1h2m3.5s`, in ms. */
+export function parseResetDuration(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let total = 0;
+  let matched = '';
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    total += Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : m[2] === 's' ? 1000 : 1);
+    matched += m[0];
+  }
+  return matched === v.trim() && matched !== '' ? total : undefined;
+}
+
+/** retry-after as sent, else retry-after-ms, else the later of OpenAI's x-ratelimit-reset-* hints, in seconds. */
 function retryAfterOf(headers: HeaderBag): string | undefined {
   const plain = headerValue(headers, 'retry-after');
   if (plain !== undefined) return plain;
   const ms = Number(headerValue(headers, 'retry-after-ms'));
-  return Number.isFinite(ms) && ms >= 0 && headerValue(headers, 'retry-after-ms') !== undefined ? String(Math.ceil(ms / 1000)) : undefined;
+  if (Number.isFinite(ms) && ms >= 0 && headerValue(headers, 'retry-after-ms') !== undefined) return String(Math.ceil(ms / 1000));
+  const resets = ['x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens']
+    .map((h) => parseResetDuration(headerValue(headers, h)))
+    .filter((x): x is number => x !== undefined);
+  return resets.length ? String(Math.ceil(Math.max(...resets) / 1000)) : undefined;
 }
 
 /** POST and resolve once the response headers are in (2xx or `passStatus`); anything else throws UpstreamError. */

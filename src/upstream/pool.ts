@@ -64,12 +64,13 @@ function oneChunk(payload: Buffer): Readable {
 
 /**
  * The dispatcher for one request: a proxy agent when `proxyUrl` is set; else, when the environment names a
- * proxy (HTTPS_PROXY / HTTP_PROXY, lower case too), undici's EnvHttpProxyAgent, which honours NO_PROXY; else
- * the origin's direct pool.
+ * proxy (HTTPS_PROXY / HTTP_PROXY, lower case too) and the upstream is not on loopback, undici's
+ * EnvHttpProxyAgent, which honours NO_PROXY; else the origin's direct pool.
  */
 function dispatcherFor(origin: string, connectMs: number, proxyUrl: string | undefined): Dispatcher {
   if (proxyUrl) return proxyAgent(proxyUrl, connectMs);
-  if (envProxyConfigured()) return envProxyAgent(connectMs);
+  // a proxy cannot reach this machine's loopback: those upstreams (local relays, tests) stay direct
+  if (envProxyConfigured() && !isLoopbackOrigin(origin)) return envProxyAgent(connectMs);
   return poolFor(origin, connectMs);
 }
 
@@ -88,6 +89,11 @@ function proxyAgent(proxyUrl: string, connectMs: number): Dispatcher {
   return cachedAgent(`proxy:${proxyUrl}`, connectMs, () => new ProxyAgent({
     uri: proxyUrl, connections: CONNECTIONS_PER_ORIGIN, connectTimeout: connectMs, proxyTls: { timeout: connectMs }, requestTls: { timeout: connectMs },
   }));
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  const host = new URL(origin).hostname;
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
 }
 
 function envProxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -15,6 +15,7 @@ export interface UpstreamErrorFields {
   waitedMs?: number;
   requestId?: string;
   cause?: unknown;
+  local?: boolean;
 }
 
 export class UpstreamError extends Error {
@@ -33,6 +34,8 @@ export class UpstreamError extends Error {
   waitedMs?: number;
   /** x-request-id of the upstream reply, when there was one */
   requestId?: string;
+  /** packybridge refused the attempt itself (e.g. a concurrency limit): the upstream was not called */
+  local?: boolean;
 
   constructor(kind: UpstreamErrorKind, message: string, fields: UpstreamErrorFields) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -45,6 +48,7 @@ export class UpstreamError extends Error {
     if (fields.upstreamMessage !== undefined) this.upstreamMessage = fields.upstreamMessage;
     if (fields.waitedMs !== undefined) this.waitedMs = fields.waitedMs;
     if (fields.requestId !== undefined) this.requestId = fields.requestId;
+    if (fields.local) this.local = true;
   }
 }
 

@@ -181,13 +181,13 @@ describe('config.yaml: file-level problems', () => {
   });
 
   test('warnings: unknown keys, duplicates, exposed without api-keys', () => {
-    const r = evaluateFileText('host: 0.0.0.0\nbase_url: x\nlog_level: info\napi-key: [a]\ncodex-api-key: []\ntimeouts: { idle_ms: 5 }\nfallbacks: [{ name: a, base-url: "https://x.example.test/v1", api-key: k }]\n', {});
+    const r = evaluateFileText('host: 0.0.0.0\nbase_url: x\nlog_level: info\napi-key: [a]\ngemini-api-key: []\ntimeouts: { idle_ms: 5 }\nfallbacks: [{ name: a, base-url: "https://x.example.test/v1", api-key: k }]\n', {});
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.warnings.map(formatProblem), [
       'base_url: unknown key "base_url" (ignored); it belongs under packycode (packycode.base-url): move it there',
       'log_level: unknown key "log_level" (ignored); did you mean "log-level"? rename it (keys are kebab-case)',
       'api-key: unknown key "api-key" (ignored); did you mean "api-keys"? rename it',
-      'codex-api-key: unknown key "codex-api-key" (ignored); packybridge reads Packycode settings from the packycode block; move the key to packycode.credentials.openai-api-key',
+      'gemini-api-key: unknown key "gemini-api-key" (ignored); packybridge does not use this CLIProxyAPI key; remove it',
       'timeouts.idle_ms: unknown key "idle_ms" (ignored); did you mean "idle-ms"? rename it (keys are kebab-case)',
       'fallbacks[0].base-url: "https://x.example.test/v1" ends with /v1; write https://x.example.test (as for ANTHROPIC_BASE_URL; /v1/messages is appended)',
       'api-keys: is empty while host is 0.0.0.0 (every network interface); add api-keys, or listen on 127.0.0.1 only',

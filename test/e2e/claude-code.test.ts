@@ -75,6 +75,7 @@ describe('the real Claude Code CLI through packybridge', { concurrency: 1, skip 
 
   beforeEach(() => {
     mock?.reset();
+    gw?.runtime.forgetUpstreamHealth(); // a rate-limited case rests the key; each case starts afresh
     hits.length = 0;
     emitted.length = 0;
   });

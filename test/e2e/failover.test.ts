@@ -38,7 +38,7 @@ after(async () => {
   await fb.close();
   await closeUpstreamPools();
 });
-beforeEach(() => { packy.reset(); fb.reset(); });
+beforeEach(() => { packy.reset(); fb.reset(); gw.runtime.forgetUpstreamHealth(); noPacky.runtime.forgetUpstreamHealth(); });
 
 function post(g: TestGateway, body: unknown): Promise<Response> {
   return fetch(`${g.url}/v1/messages?beta=true`, {

@@ -20,7 +20,7 @@ const savedRetry = relayTuning.retry;
 // covered in upstream-retry.test.ts
 before(async () => { relayTuning.retry = { delaysMs: [], maxRetryAfterMs: 0 }; h = await startHarness({ extraYaml: TIMEOUTS }); });
 after(async () => { relayTuning.retry = savedRetry; await h.close(); });
-beforeEach(() => { h.mock.reset(); });
+beforeEach(() => { h.mock.reset(); h.gw.runtime.forgetUpstreamHealth(); }); // each case starts with no key resting
 
 const params = (extra: Record<string, unknown> = {}) => ({
   model: 'gpt-5-codex', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'fail please' }], ...extra,
@@ -93,6 +93,7 @@ describe('before the first byte', () => {
     await bothModes(() => streamError('server_error', 'The upstream broke before answering.'), 500, 'api_error');
     const [r] = await bothModes(() => streamError('rate_limit_exceeded', 'Slow down.'), 429, 'rate_limit_error');
     assert.match(r.json.error.message, /Slow down/);
+    h.gw.runtime.forgetUpstreamHealth(); // the rate limit rests the only key; the next case needs it
     await bothModes(() => failed('server_error', 'failed without an error event'), 500, 'api_error');
   });
 

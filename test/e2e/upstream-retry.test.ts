@@ -14,7 +14,7 @@ before(async () => {
   h = await startHarness();
 });
 after(async () => { relayTuning.retry = saved; await h.close(); });
-beforeEach(() => { h.mock.reset(); });
+beforeEach(() => { h.mock.reset(); h.gw.runtime.forgetUpstreamHealth(); }); // each case starts with no key resting
 
 for (const stream of [false, true]) {
   test(`a 503 then success: the client gets the answer (stream=${stream})`, async () => {

@@ -67,6 +67,7 @@ beforeEach(() => {
   packy.reset();
   records.length = 0;
   gw.logLines.length = 0;
+  gw.runtime.forgetUpstreamHealth();
 });
 
 const body = (over: Record<string, unknown> = {}) => ({

@@ -1,6 +1,7 @@
 // /v0/management: see and change the Packycode setup live. Writes go to config.yaml (comments kept,
 // atomic), then apply at once; invalid input changes nothing. Keys are masked unless ?reveal=true.
 import type { FastifyInstance, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { configuredKeys } from '../../routing/candidates.ts';
 import type { Runtime } from '../../runtime.ts';
 import { VERSION } from '../../runtime.ts';
 import { READ_ONLY_KEY, type ConfigController } from '../../config-controller.ts';
@@ -92,6 +93,7 @@ export function managementRoutes(app: FastifyInstance, runtime: Runtime, control
         'packycode-problems': details(s.packycodeProblems),
         models: runtime.registry.list().map((x) => x.id),
         counters: { requests: runtime.counters.requests, 'upstream-errors': runtime.counters.upstreamErrors, failovers: runtime.counters.failovers },
+        upstreams: upstreamStatus(runtime),
       };
     });
 
@@ -105,3 +107,22 @@ export function managementRoutes(app: FastifyInstance, runtime: Runtime, control
     });
   });
 }
+
+/** Each configured upstream key, masked, with its state, cooldown end and last error. */
+function upstreamStatus(runtime: Runtime): Array<Record<string, unknown>> {
+  const health = runtime.credentialHealth.view();
+  const now = Date.now();
+  return configuredKeys(runtime.snapshot).map((k) => {
+    const h = health.get(k.keyId);
+    const keyRest = runtime.routingState.cooldownUntil(k.keyId);
+    const until = Math.max(keyRest, h?.cooldownUntil ? Date.parse(h.cooldownUntil) : 0);
+    const state = until > now ? (h && h.state !== 'ok' ? h.state : 'cooling-down') : 'ok';
+    return {
+      provider: k.provider, protocol: k.protocol, 'base-url': k.baseUrl, key: k.key, 'config-path': k.path, state,
+      ...(until > now ? { 'cooldown-until': new Date(until).toISOString() } : {}),
+      ...(h?.lastError ? { 'last-error': h.lastError } : {}),
+      ...(h?.lastSuccessAt ? { 'last-success-at': h.lastSuccessAt } : {}),
+    };
+  });
+}
+

@@ -3,11 +3,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { validateMessagesRequest } from '../../wire/anthropic-validate.ts';
-import { candidatesFor } from '../../routing/candidates.ts';
+import { candidatesFor, type Candidate, type CandidateList } from '../../routing/candidates.ts';
+import { sessionOf } from '../../routing/session.ts';
 import { emitRecord, relay, type RelayContext, type RelayOutcome } from '../../relay/relay.ts';
 import { messagesProtocol } from '../../relay/messages-protocol.ts';
 import { clientIdentityOf } from '../client-identity.ts';
-import { errorBody, textBodyProblem } from '../errors.ts';
+import { errorBody, textBodyProblem, type ClientError } from '../errors.ts';
 
 interface Finished extends Partial<RelayOutcome> {
   status: number;
@@ -28,7 +29,15 @@ export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
     }
     const model = v.value.model;
     const stream = v.value.stream === true;
-    const plan = candidatesFor(snapshot, runtime.registry, model);
+    const sessionId = sessionOf(request.headers, v.value.metadata);
+    const plan = candidatesFor(snapshot, runtime.registry, model, {
+      state: runtime.routingState, rotation: runtime.keyRotation, ...(sessionId ? { sessionId } : {}),
+    });
+    if (plan.candidates.length === 0 && plan.resting) {
+      const err = restingError(runtime, model, plan.resting);
+      finish(runtime, request, { status: err.status, errorKind: 'all-cooling-down' }, started, model, stream);
+      return reply.code(err.status).headers(err.headers ?? {}).send(errorBody(err.type, err.message, request.id));
+    }
     if (plan.candidates.length === 0 && plan.refusal) {
       const r = plan.refusal;
       finish(runtime, request, { status: r.status, errorKind: 'not-configured' }, started, model, stream);
@@ -37,10 +46,33 @@ export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
     const ctx: RelayContext = {
       requestId: request.id, route: 'messages', runtime, snapshot, reply: reply as FastifyReply, res: reply.raw,
       abort: new AbortController(), started, stream, modelAsked: model, client: clientIdentityOf(request),
-      body: v.value, committed: false,
+      body: v.value, committed: false, ...(sessionId ? { sessionId } : {}),
     };
     return relay(ctx, messagesProtocol, plan).then((outcome) => finish(runtime, request, outcome, started, model, stream));
   });
+}
+
+/**
+ * Every upstream that could serve rests after failures. Keys the upstream rejected: 401 naming the setting to
+ * fix; else 429 with retry-after = the soonest recovery.
+ */
+function restingError(runtime: Runtime, model: string, resting: NonNullable<CandidateList['resting']>): ClientError {
+  const health = runtime.credentialHealth.view();
+  const rejected = resting.candidates.filter((r) => health.get(r.candidate.keyId)?.state === 'rejected');
+  const who = (r: { candidate: Candidate; until: number }) => `${r.candidate.label.name} key ${r.candidate.keyMask} until ${new Date(r.until).toISOString()}`;
+  if (rejected.length === resting.candidates.length) {
+    const fix = [...new Set(rejected.map((r) => r.candidate.label.keyPath))].join(', ');
+    return {
+      status: 401, type: 'authentication_error', headers: { 'x-should-retry': 'false' },
+      message: `packybridge: the upstream rejected every key that serves ${model} (${rejected.map(who).join('; ')}). Fix ${fix}; a changed key is used at once.`,
+    };
+  }
+  const seconds = Math.max(1, Math.ceil((resting.until - Date.now()) / 1000));
+  return {
+    status: 429, type: 'rate_limit_error', headers: { 'retry-after': String(seconds) },
+    message: `packybridge: every upstream that serves ${model} is resting after failures (${resting.candidates.map(who).join('; ')}); retry after ${seconds} s. ` +
+      'GET /v0/management/status shows each key and its last error.',
+  };
 }
 
 function finish(runtime: Runtime, request: FastifyRequest, o: Finished, started: number, modelAsked: string | undefined, stream: boolean): void {
