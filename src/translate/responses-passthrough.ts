@@ -4,7 +4,8 @@
 // Up: the model becomes the routed upstream model (a suffix such as gpt-5-codex-high becomes
 // reasoning.effort, and an effort the model does not accept is clamped); `stream` is always true (a
 // non-streaming client gets the final response object assembled here); `store` is false while
-// privacy.disable-response-storage is on. Everything else (input, instructions, tools, include,
+// privacy.disable-response-storage is on; reasoning items are dropped from `input` when the relay found that
+// this upstream refuses the session's earlier reasoning. Everything else (input, instructions, tools, include,
 // prompt_cache_key, client_metadata, ...) goes up as sent.
 // Back: events pass unchanged except `response.model`, which names the model the client asked for. The relay
 // holds the stream until the first output event, so a failure announced first (`error`, response.failed)
@@ -19,6 +20,8 @@ export interface PassthroughOptions {
   supportedEfforts?: Effort[];
   /** false while privacy.disable-response-storage is on: store is forced to false */
   store: boolean;
+  /** this upstream refused the session's earlier reasoning: the input goes without its reasoning items */
+  dropReasoning?: boolean;
 }
 
 /** The body sent upstream: a shallow copy of the client's with the routed fields replaced. */
@@ -29,6 +32,9 @@ export function passthroughRequest(body: Record<string, unknown>, opts: Passthro
   const effort = opts.forcedEffort ?? (isEffort(asked) ? asked : undefined);
   if (effort) out.reasoning = { ...reasoning, effort: clampEffort(effort, opts.supportedEfforts) };
   if (!opts.store) out.store = false;
+  if (opts.dropReasoning && Array.isArray(body.input)) {
+    out.input = (body.input as Array<{ type?: unknown }>).filter((item) => item?.type !== 'reasoning');
+  }
   return out;
 }
 

@@ -18,6 +18,8 @@ import { passthroughRequest } from '../../translate/responses-passthrough.ts';
 import { textBodyProblem, type ClientError } from '../errors.ts';
 import { toOpenAIError } from '../openai-errors.ts';
 import { clientIdentityOf } from '../client-identity.ts';
+import { openaiSessionOf } from '../../routing/session.ts';
+import { restingError } from './messages.ts';
 import { finishOpenAIRequest, type OpenAIRequestFacts } from '../openai-accounting.ts';
 
 interface EntryPoint<Req extends { model: string; stream?: boolean | null }> {
@@ -40,6 +42,7 @@ const RESPONSES: EntryPoint<ResponsesPassthroughRequest> = {
   spec: {
     body: (ctx, c) => passthroughRequest(ctx.body as ResponsesPassthroughRequest, {
       upstreamModel: c.upstreamModel, forcedEffort: c.route?.forcedEffort, supportedEfforts: c.route?.supportedEfforts, store: store(ctx),
+      ...(c.dropReasoning ? { dropReasoning: true } : {}),
     }),
     reply: (ctx) => responsesReply(ctx.modelAsked),
   },
@@ -110,8 +113,18 @@ function serve<Req extends { model: string; stream?: boolean | null }>(
   facts.stream = stream;
 
   // Anthropic-compatible upstreams (fallbacks, claude-api-key) speak another protocol: only Responses ones serve here
-  const listed = candidatesFor(snapshot, runtime.registry, model);
+  const sessionId = openaiSessionOf(request.headers, (v.value as { prompt_cache_key?: unknown }).prompt_cache_key);
+  const listed = candidatesFor(snapshot, runtime.registry, model, {
+    state: runtime.routingState, rotation: runtime.keyRotation, ...(sessionId ? { sessionId } : {}),
+  });
   const plan = { ...listed, candidates: listed.candidates.filter((c) => c.protocol === 'responses') };
+  const resting = listed.resting?.candidates.filter((r) => r.candidate.protocol === 'responses') ?? [];
+  if (plan.candidates.length === 0 && resting.length > 0) {
+    const err = restingError(runtime, model, { until: Math.min(...resting.map((r) => r.until)), candidates: resting });
+    finishOpenAIRequest(runtime, facts, { status: toOpenAIError(err).status, errorKind: 'all-cooling-down' });
+    const e = toOpenAIError(err);
+    return reply.code(e.status).headers({ ...e.headers, 'x-request-id': request.id }).send(e.body);
+  }
   if (plan.candidates.length === 0) {
     const r = plan.refusal ?? { status: 503, type: 'api_error' as const, message: 'packybridge: no Responses upstream can serve this request' };
     finishOpenAIRequest(runtime, facts, { status: r.status, errorKind: 'not-configured' });
@@ -120,7 +133,7 @@ function serve<Req extends { model: string; stream?: boolean | null }>(
   const ctx: RelayContext = {
     requestId: request.id, route: entry.route, runtime, snapshot, reply, res: reply.raw,
     abort: new AbortController(), started: facts.started, stream, modelAsked: model, client,
-    body: v.value, committed: false,
+    body: v.value, committed: false, ...(sessionId ? { sessionId } : {}),
   };
   const problem = entry.check?.(v.value, plan.candidates[0], ctx);
   if (problem) return bad(problem[0], problem[1]);
