@@ -8,6 +8,7 @@ import { startHarness, rawRequest, CLIENT_KEY, type Harness } from './sdk-harnes
 import { text, functionCalls, streamError, httpError, openaiErrorBody, rawSse, sequence, toSse } from '../support/response-scenarios.ts';
 import { relayTuning } from '../../src/relay/relay.ts';
 import type { RequestRecord } from '../../src/accounting/request-record.ts';
+import { MemoryRoutingState } from '../../src/state/memory-routing-state.ts';
 
 let h: Harness;
 let openai: OpenAI;
@@ -20,7 +21,8 @@ before(async () => {
   openai = new OpenAI({ baseURL: `${h.gw.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0, timeout: 20_000 });
 });
 after(async () => { relayTuning.retry = savedRetry; await h.close(); });
-beforeEach(() => { h.mock.reset(); records.length = 0; });
+// each test starts with every key healthy: the failure tests below leave the key resting (quota, rate limits)
+beforeEach(() => { h.mock.reset(); records.length = 0; h.gw.runtime.routingState = new MemoryRoutingState(); });
 
 const USAGE = { input_tokens: 300, input_tokens_details: { cached_tokens: 120 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 4 } };
 
@@ -194,12 +196,19 @@ test('upstream failures before the first byte: 429 after short retries, quota 42
   assert.equal(h.mock.requests.length, 3);
 
   h.mock.reset();
+  h.gw.runtime.routingState = new MemoryRoutingState(); // the key rests after the 429s: start healthy again
   h.mock.enqueue(httpError(429, openaiErrorBody(429, { type: 'insufficient_quota', code: 'insufficient_quota', message: 'You exceeded your current quota.' })));
   const quota = await h.post('/v1/responses', { model: 'gpt-5', input: 'x', stream: true });
   assert.equal(quota.status, 429);
   assert.equal(quota.json.error.code, 'insufficient_quota');
   assert.equal(quota.headers.get('x-should-retry'), 'false');
   assert.equal(h.mock.requests.length, 1, 'a quota error is not retried');
+  const resting = await h.post('/v1/responses', { model: 'gpt-5', input: 'x' });
+  assert.equal(resting.status, 429, 'the out-of-quota key rests: the next request is answered at once');
+  assert.equal(resting.json.error.type, 'rate_limit_error');
+  assert.equal(h.mock.requests.length, 1, 'and sent nowhere');
+
+  h.gw.runtime.routingState = new MemoryRoutingState();
 
   h.mock.enqueue(streamError('server_error', 'The upstream failed on purpose.'));
   await assert.rejects(async () => {
