@@ -7,13 +7,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseJsonLines } from './claude-cli.ts';
-import { runBounded } from './run-process.ts';
+import { runBounded, type ProcessRun } from './run-process.ts';
 
-export interface CodexRun {
-  exitCode: number | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
+export interface CodexRun extends ProcessRun {
   /** every JSON line of stdout (`--json`: thread, turn and item events) */
   events: Record<string, unknown>[];
   /** the text of the last agent_message item */
@@ -99,7 +95,7 @@ export async function runCodex(opts: RunCodexOptions): Promise<CodexRun> {
     const messages = events
       .map((e) => e.item as { type?: string; text?: string } | undefined)
       .filter((i) => i?.type === 'agent_message' && typeof i.text === 'string');
-    return { exitCode: run.exitCode, timedOut: run.timedOut, stdout: run.stdout, stderr: run.stderr, events, lastMessage: messages.at(-1)?.text };
+    return { ...run, events, lastMessage: messages.at(-1)?.text };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
