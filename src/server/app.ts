@@ -5,6 +5,7 @@ import type { Runtime } from '../runtime.ts';
 import type { ConfigController } from '../config-controller.ts';
 import { errorBody } from './errors.ts';
 import { authenticateClient, installClientLimits } from './client-gate.ts';
+import { errorBodyForRoute } from './openai-errors.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { countTokensRoutes } from './routes/count-tokens.ts';
 import { modelsRoutes } from './routes/models.ts';
@@ -14,6 +15,7 @@ import { managementRoutes } from './routes/management.ts';
 import { browserGuard } from './browser-guard.ts';
 import { ANTHROPIC_BODY_LIMIT_BYTES, DEFAULT_CLIENT_TIMEOUTS, bodyTooLargeMessage, watchBody, type ClientTimeouts } from './body-limit.ts';
 import { panelRoutes } from './routes/panel.ts';
+import { openaiRoutes } from './routes/openai.ts';
 
 export interface AppOptions {
   /** default: Anthropic's 32 MB */
@@ -115,11 +117,11 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
     if (status >= 500) runtime.logger.error({ reqId: request.id, err: { message: error.message, code: error.code } }, 'internal error');
     else runtime.logger.info({ reqId: request.id, route: request.routeOptions.url ?? 'unmatched', status, errorKind: error.code ?? 'bad-request' }, 'request');
     if (reply.raw.headersSent) return;
-    reply.code(status).send(errorBody(type, message, request.id));
+    reply.code(status).send(errorBodyForRoute(request.routeOptions.url ?? request.url, type, message, request.id));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody('not_found_error', `no route for ${request.method} ${request.url.split('?')[0]}`, request.id));
+    reply.code(404).send(errorBodyForRoute(request.url, 'not_found_error', `no route for ${request.method} ${request.url.split('?')[0]}`, request.id));
   });
 
   healthRoutes(app, runtime);
@@ -129,5 +131,6 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   messagesRoutes(app, runtime);
   managementRoutes(app, runtime, opts.controller);
   panelRoutes(app, runtime);
+  openaiRoutes(app, runtime);
   return app;
 }

@@ -9,21 +9,14 @@ import './client-identity.ts';
 import { findClientKey, presentedKey } from './client-auth.ts';
 import { mayUseModel } from '../accounting/model-access.ts';
 import { hasLimits } from '../accounting/limit-windows.ts';
-import { errorBody } from './errors.ts';
+import { errorBodyForRoute } from './openai-errors.ts';
 import type { AnthropicErrorType } from '../wire/anthropic-stream.ts';
 
 const clients = new WeakMap<FastifyRequest, ClientKey>();
 
 /** Routes that send a model upstream: these check the key's models and limits. */
 const MODEL_ROUTES = new Set(['/v1/messages', '/v1/responses', '/v1/chat/completions']);
-const OPENAI_ROUTES = new Set(['/v1/responses', '/v1/chat/completions']);
 const ROUTE_NAMES: Record<string, ClientRoute> = { '/v1/messages': 'messages', '/v1/messages/count_tokens': 'count_tokens', '/v1/responses': 'responses', '/v1/chat/completions': 'chat_completions' };
-
-const OPENAI_TYPE: Partial<Record<AnthropicErrorType, string>> = {
-  authentication_error: 'invalid_request_error',
-  permission_error: 'invalid_request_error',
-  rate_limit_error: 'rate_limit_exceeded',
-};
 
 function refuse(request: FastifyRequest, reply: FastifyReply, runtime: Runtime, status: number, type: AnthropicErrorType, message: string, fields: Record<string, unknown>) {
   const route = request.routeOptions.url ?? 'unmatched';
@@ -37,10 +30,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, runtime: Runtime, 
     });
   }
   if (status !== 429) reply.header('x-should-retry', 'false');
-  const body = OPENAI_ROUTES.has(route)
-    ? { error: { message, type: OPENAI_TYPE[type] ?? type, code: type } }
-    : errorBody(type, message, request.id);
-  return reply.code(status).send(body);
+  return reply.code(status).send(errorBodyForRoute(route, type, message, request.id));
 }
 
 /** Authenticates a request to a client route. Resolves after answering 401 when the key is wrong, missing or expired. */

@@ -1,5 +1,6 @@
 // Every failure as an Anthropic error: {type:"error", error:{type, message}} with a fitting HTTP status.
 import type { AnthropicErrorType } from '../wire/anthropic-stream.ts';
+import { toOpenAIError } from './openai-errors.ts';
 
 export interface ClientError {
   status: number;
@@ -52,7 +53,7 @@ export function errorShapeFor(url: string): ErrorShape {
 export function routeErrorBody(url: string, type: AnthropicErrorType, code: string, message: string, requestId?: string): object {
   switch (errorShapeFor(url)) {
     case 'management': return { error: code, message };
-    case 'openai': return { error: { message, type, code } };
+    case 'openai': return toOpenAIError({ status: 0, type, message }).body;
     default: return errorBody(type, message, requestId);
   }
 }

@@ -257,7 +257,8 @@ function formatError(error: z.ZodError, body: unknown): string {
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
 
-function validate<T>(schema: z.ZodType, body: unknown): Validation<T> {
+/** Checks `body` against `schema`; the message names the path and what was expected (used by the OpenAI routes too). */
+export function validate<T>(schema: z.ZodType, body: unknown): Validation<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, message: `the request body must be a JSON object (such as {"model": ..., "messages": [...]}), received a JSON ${describe(body)}` };
   }

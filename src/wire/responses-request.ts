@@ -62,7 +62,7 @@ export interface ResponsesRequest {
   stream: true;
   include: string[];
   prompt_cache_key?: string;
-  text?: { format?: { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict: boolean } | { type: 'text' }; verbosity?: string };
+  text?: { format?: { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict: boolean; description?: string } | { type: 'text' } | { type: 'json_object' }; verbosity?: string };
   temperature?: number;
   top_p?: number;
   max_output_tokens?: number;

@@ -61,7 +61,7 @@ export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
  * Every upstream that could serve rests after failures. Keys the upstream rejected: 401 naming the setting to
  * fix; else 429 with retry-after = the soonest recovery.
  */
-function restingError(runtime: Runtime, model: string, resting: NonNullable<CandidateList['resting']>): ClientError {
+export function restingError(runtime: Runtime, model: string, resting: NonNullable<CandidateList['resting']>): ClientError {
   const health = runtime.credentialHealth.view();
   const rejected = resting.candidates.filter((r) => health.get(r.candidate.keyId)?.state === 'rejected');
   const who = (r: { candidate: Candidate; until: number }) => `${r.candidate.label.name} key ${r.candidate.keyMask} until ${new Date(r.until).toISOString()}`;
