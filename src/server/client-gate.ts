@@ -9,7 +9,7 @@ import './client-identity.ts';
 import { findClientKey, presentedKey } from './client-auth.ts';
 import { mayUseModel } from '../accounting/model-access.ts';
 import { hasLimits } from '../accounting/limit-windows.ts';
-import { errorBodyForRoute } from './openai-errors.ts';
+import { errorBodyForRoute, isOpenAIRoute } from './openai-errors.ts';
 import type { AnthropicErrorType } from '../wire/anthropic-stream.ts';
 
 const clients = new WeakMap<FastifyRequest, ClientKey>();
@@ -42,7 +42,8 @@ export function authenticateClient(request: FastifyRequest, reply: FastifyReply,
   if (!client) {
     return refuse(request, reply, runtime, 401, 'authentication_error',
       presented ? 'invalid API key: the key sent (x-api-key or Authorization: Bearer) is not in packybridge\'s api-keys'
-        : 'missing API key: send one of packybridge\'s api-keys as x-api-key or Authorization: Bearer (ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in Claude Code)',
+        : 'missing API key: send one of packybridge\'s api-keys as x-api-key or Authorization: Bearer ' +
+          (isOpenAIRoute(request.routeOptions.url) ? '(OPENAI_API_KEY for the openai SDKs, the provider\'s env_key in the Codex CLI)' : '(ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN in Claude Code)'),
       { errorKind: presented ? 'wrong-client-key' : 'missing-client-key' });
   }
   if (client.expires !== undefined && Date.now() > client.expires) {

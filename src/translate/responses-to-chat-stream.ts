@@ -9,7 +9,7 @@
 // The terminal event gives finish_reason (stop | tool_calls | length | content_filter) and usage; a failure
 // (`error`, response.failed, or end() before a terminal event) sets `failed` and emits nothing more.
 import type { ChatCompletionChunk, ChatDelta, ChatFinishReason, ChatUsage } from '../wire/openai-chat.ts';
-import type { ResponseObject, ResponsesEvent, ResponsesUsage } from '../wire/responses-stream.ts';
+import type { LooseOutputItem, ResponseObject, ResponsesEvent, ResponsesUsage } from '../wire/responses-stream.ts';
 
 export interface ChatStreamOptions {
   /** chatcmpl-… id of every chunk */
@@ -40,15 +40,7 @@ interface ItemState {
   part?: number;
 }
 
-interface LooseItem {
-  type?: string;
-  id?: string;
-  call_id?: string;
-  name?: string;
-  arguments?: string;
-  content?: Array<{ type?: string; text?: string; refusal?: string }> | null;
-  summary?: Array<{ type?: string; text?: string }> | null;
-}
+type LooseItem = LooseOutputItem;
 
 export const CHAT_TRUNCATED_MESSAGE = 'the upstream closed the stream before response.completed: the reply is incomplete. Try again.';
 

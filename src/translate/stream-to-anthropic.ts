@@ -10,7 +10,7 @@
 // (web-search-reply.ts); url_citation annotations become citations_delta events on their text block.
 import { randomUUID } from 'node:crypto';
 import type { AnthropicErrorType, StopReason, StreamEvent, Usage } from '../wire/anthropic-stream.ts';
-import type { OutputItem, ResponseObject, ResponsesEvent } from '../wire/responses-stream.ts';
+import type { LooseOutputItem, OutputItem, ResponseObject, ResponsesEvent } from '../wire/responses-stream.ts';
 import { BlockWriter } from './block-writer.ts';
 import { OutputSlot, PartTexts, RAW_REASONING_SEGMENT, slotKindFor, type SlotKind } from './output-slot.ts';
 import { anthropicStopReason } from './stop-reason.ts';
@@ -35,19 +35,7 @@ export type TranslatorState = 'idle' | 'streaming' | 'thinking' | 'text' | 'tool
 
 type Phase = 'idle' | 'streaming' | 'completed' | 'failed';
 
-/** Loosely typed view of an output item (the wire union is open-ended). */
-interface LooseItem {
-  type?: string;
-  id?: string;
-  call_id?: string;
-  name?: string;
-  arguments?: string;
-  encrypted_content?: string | null;
-  content?: Array<{ type?: string; text?: string; refusal?: string }> | null;
-  summary?: Array<{ type?: string; text?: string }> | null;
-  status?: string;
-  action?: Record<string, unknown> | null;
-}
+type LooseItem = LooseOutputItem;
 
 type ContentPart = { type?: string; text?: string; refusal?: string; annotations?: unknown };
 

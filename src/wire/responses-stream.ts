@@ -48,3 +48,17 @@ export interface ResponsesEvent {
   message?: string;
   [key: string]: unknown;
 }
+
+/** Loosely typed view of an output item (the wire union is open-ended). */
+export interface LooseOutputItem {
+  type?: string;
+  id?: string;
+  call_id?: string;
+  name?: string;
+  arguments?: string;
+  encrypted_content?: string | null;
+  content?: Array<{ type?: string; text?: string; refusal?: string }> | null;
+  summary?: Array<{ type?: string; text?: string }> | null;
+  status?: string;
+  action?: Record<string, unknown> | null;
+}

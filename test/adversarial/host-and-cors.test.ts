@@ -67,7 +67,8 @@ describe('Host header on a loopback gateway', () => {
     const openai = await send(`${gw.url}/v1/chat/completions`, 'POST', { ...JSON_HEADERS, host: 'evil.example' }, '{}');
     assert.equal(openai.status, 403);
     assert.equal(typeof openai.json?.error?.message, 'string');
-    assert.equal(openai.json?.error?.type, 'permission_error');
+    assert.equal(openai.json?.error?.type, 'invalid_request_error');
+    assert.equal(openai.json?.error?.code, 'permission_denied');
     assert.equal(mock.requestCount, before, 'the upstream received nothing');
   });
 

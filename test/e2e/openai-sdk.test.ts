@@ -44,7 +44,7 @@ test('responses.create: the Responses API passes through; model routed, store fo
   assert.equal(records.length, 1);
   assert.deepEqual(
     { route: records[0].route, modelAsked: records[0].modelAsked, modelUsed: records[0].modelUsed, stream: records[0].stream, status: records[0].status, inputTokens: records[0].inputTokens, cached: records[0].cachedInputTokens, out: records[0].outputTokens, client: records[0].client },
-    { route: 'responses', modelAsked: 'gpt-5-codex-high', modelUsed: 'gpt-5-codex', stream: false, status: 200, inputTokens: 180, cached: 120, out: 9, client: 'anonymous' },
+    { route: 'responses', modelAsked: 'gpt-5-codex-high', modelUsed: 'gpt-5-codex', stream: false, status: 200, inputTokens: 180, cached: 120, out: 9, client: 'key-1' }, // a bare api-keys entry is named by its position
   );
 });
 

@@ -1,7 +1,7 @@
 // Runs the real Claude Code CLI (the @anthropic-ai/claude-code devDependency, a native binary) headless:
 // `claude -p <prompt> --output-format json|stream-json` with a throwaway HOME, cwd and TMPDIR, an environment
 // built from scratch (only PATH is taken from the parent), a hard timeout, and the JSON result parsed.
-import { spawn } from 'node:child_process';
+import { runBounded } from './run-process.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -97,20 +97,6 @@ export function findClaudeBinary(root = process.cwd(), version: ClaudeCodeVersio
   return candidates.find((p) => existsSync(p) && statSync(p).size > STUB_MAX_BYTES);
 }
 
-/**
- * The binary of a Claude Code installed under an npm alias beside the main one (e.g. `claude-code-2.1.332`): its
- * own platform package first, then its bin/claude.exe once its postinstall replaced the placeholder.
- */
-export function findClaudeBinaryOf(alias: string, root = process.cwd()): string | undefined {
-  const exe = process.platform === 'win32' ? 'claude.exe' : 'claude';
-  let dir: string;
-  try { dir = dirname(createRequire(join(root, 'package.json')).resolve(`${alias}/package.json`)); } catch { return undefined; }
-  const candidates: string[] = [];
-  try { candidates.push(join(dirname(createRequire(join(dir, 'package.json')).resolve(`@anthropic-ai/claude-code-${claudePlatformKey()}/package.json`)), exe)); } catch { /* not installed */ }
-  candidates.push(join(dir, 'bin', 'claude.exe'));
-  return candidates.find((p) => existsSync(p) && statSync(p).size > STUB_MAX_BYTES);
-}
-
 /** Runs `claude -p`; never rejects for the CLI's own failures (they are in the returned run). */
 export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
   const root = mkdtempSync(join(tmpdir(), 'packybridge-claude-'));
@@ -134,31 +120,13 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
     ...opts.env,
   };
   const args = ['-p', opts.prompt, '--output-format', opts.outputFormat ?? 'json', ...(opts.outputFormat === 'stream-json' ? ['--verbose'] : []), ...(debugFile ? ['--debug-file', debugFile] : []), ...(opts.args ?? [])];
-  const started = performance.now();
-  const child = spawn(opts.bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => out.push(c));
-  child.stderr.on('data', (c: Buffer) => err.push(c));
-  let timedOut = false;
-  const killAll = (): void => {
-    // the whole process group: the CLI and any shell its Bash tool started
-    try { if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL'); else child.kill('SIGKILL'); } catch { /* already gone */ }
-  };
-  const timer = setTimeout(() => { timedOut = true; killAll(); }, opts.timeoutMs ?? 60_000);
   try {
-    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, sig) => resolve([code, sig]));
-    });
-    const stdout = Buffer.concat(out).toString('utf8');
-    const events = parseJsonLines(stdout);
+    const run = await runBounded(opts.bin, args, { cwd, env, timeoutMs: opts.timeoutMs ?? 60_000 });
+    const events = parseJsonLines(run.stdout);
     const result = [...events].reverse().find((e) => e.type === 'result') as ClaudeResult | undefined;
     const debugLog = debugFile && existsSync(debugFile) ? readFileSync(debugFile, 'utf8') : undefined;
-    return { exitCode, signal, timedOut, durationMs: Math.round(performance.now() - started), stdout, stderr: Buffer.concat(err).toString('utf8'), result, events, debugLog, home, cwd };
+    return { ...run, result, events, debugLog, home, cwd };
   } finally {
-    clearTimeout(timer);
-    killAll(); // leftovers of the group (a backgrounded shell), if any
     rmSync(root, { recursive: true, force: true });
   }
 }

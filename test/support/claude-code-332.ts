@@ -6,14 +6,14 @@ import { createDefaultHandler } from './mock-default-handler.ts';
 import type { Scenario } from './response-scenarios.ts';
 import { startTestGateway, packycodeYaml } from './gateway.ts';
 import type { TestGateway } from './gateway.ts';
-import { claudePlatformKey, describeRun, findClaudeBinaryOf, runClaude } from './claude-cli.ts';
+import { claudePlatformKey, describeRun, findClaudeBinary, runClaude } from './claude-cli.ts';
 import type { ClaudeRun, RunClaudeOptions } from './claude-cli.ts';
 
 export const CLAUDE_CODE_332 = 'claude-code-2.1.332';
 export const CLIENT_KEY = 'test-client-key'; // in packycodeYaml's api-keys
 export const UPSTREAM_KEY = 'sk-test-upstream-key-1234';
 
-export const bin332 = findClaudeBinaryOf(CLAUDE_CODE_332);
+export const bin332 = findClaudeBinary(process.cwd(), '2.1.332');
 /** linux-x64 is CI's platform: there a missing binary is a failure, never a silent skip. */
 export const skip332: string | false = bin332 === undefined && claudePlatformKey() !== 'linux-x64'
   ? `Claude Code 2.1.332's native binary is not installed for ${claudePlatformKey()}; real-client tests skipped`

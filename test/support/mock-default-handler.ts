@@ -12,6 +12,8 @@
 //   otherwise                           -> "Hello from the mock upstream. (model: <model>)"
 // Before those, for today's Claude Code (web search and deferred tools):
 //   the hosted web_search tool offered  -> a web_search_call (sources on mock.example) + text citing the first;
+//     (alone, as in Claude Code's WebSearch side request; beside other tools, as the Codex CLI offers it, only
+//     when the first user text says "search")
 //                                          with OPEN_PAGE in the query, then open_page and find_in_page calls too
 //   USE: <Tool> {json} / SEARCH: <query> anywhere in the conversation (SEARCH = USE: WebSearch {"query"}):
 //     the tool's output in the current turn -> "The <Tool> tool answered: <output>"
@@ -198,7 +200,8 @@ function useTool(facts: TurnFacts, opts: BuildOptions): Scenario | undefined {
 /** The decision table, as a pure function of the turn. */
 export function decide(facts: TurnFacts, opts: BuildOptions = {}): Scenario {
   if (facts.schema) return text(JSON.stringify(sampleForSchema(facts.schema)), opts);
-  if (facts.webSearch && facts.toolOutput === undefined) {
+  const searchAsked = facts.tools.every((t) => t.type === 'web_search') || /\bsearch\b/i.test(facts.userTexts[0] ?? '');
+  if (facts.webSearch && searchAsked && facts.toolOutput === undefined) {
     const query = (facts.userTexts[0] ?? 'query').trim().slice(0, 200);
     const found = mockSearch(query);
     const actions: WebSearchAction[] = [{ type: 'search', query, sources: found.sources }];

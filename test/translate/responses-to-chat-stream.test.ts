@@ -64,7 +64,7 @@ const CASES: Case[] = [
   { fixture: new URL('incomplete-content-filter.jsonl', OWN_FIXTURES), content: 'Here is', finish: 'content_filter' },
   { fixture: new URL('refusal.jsonl', OWN_FIXTURES), content: null, refusal: "I can't help with that.", finish: 'stop' },
   { fixture: new URL('reasoning-summary-then-text.jsonl', OWN_FIXTURES), content: 'apple, pear, plum', reasoning: /^\*\*Reading the task\*\*[\s\S]*\n\n\*\*Choosing items\*\*[\s\S]*\n\n\*\*Final check\*\*/, finish: 'stop', usage: { prompt: 900, cached: 512, completion: 210, reasoning: 180 } },
-  { fixture: new URL('web-search-ignored.jsonl', OWN_FIXTURES), content: 'It is sunny today.', finish: 'stop' },
+  { fixture: new URL('web-search-call.jsonl', OWN_FIXTURES), content: 'Version 2 added web search. It ships today.', finish: 'stop' },
   { fixture: sharedFixture('captured/sse/responses-function_call-exec_command.sse'), content: null, tools: [['exec_command', '{"cmd":"echo hello-from-tool"}']], finish: 'tool_calls' },
   { fixture: sharedFixture('captured/sse/responses-completed-only-empty-answer.sse'), content: 'Hi! (recorded reply)', finish: 'stop' },
   { fixture: sharedFixture('captured/sse/responses-text-minimal-accepted.sse'), content: 'Hi! (recorded reply)', finish: 'stop' },
