@@ -1,8 +1,11 @@
-// Request validation for /v1/messages and /v1/messages/count_tokens. Unknown keys pass through; checks are
-// as lenient as Anthropic's (or more); tool input_schema and tool_use input are not deep-validated.
+// Request validation for /v1/messages and /v1/messages/count_tokens. Unknown keys pass through. As strict as
+// Anthropic on what it rejects (max_tokens required and a positive integer, integer fields, custom tool names and
+// input_schema type, tool_use/tool_result pairing and placement), never stricter on what Claude Code sends (every
+// captured request passes: test/wire/captured-requests-validate.test.ts). Nulls for optional fields are accepted.
+// A tool's input_schema beyond its top-level type, and tool_use input, are not deep-validated.
 // Errors name the path and what was expected: `messages.2.content.0.type: unknown content block type "foo"`.
 import { z } from 'zod';
-import type { CountTokensRequest, MessagesRequest } from './anthropic-request.ts';
+import type { CountTokensRequest, MessageParam, MessagesRequest } from './anthropic-request.ts';
 import { SERVER_BLOCK_TYPES } from './anthropic-request.ts';
 import { MAX_JSON_NESTING, tooDeepPath } from './json-depth.ts';
 
@@ -86,11 +89,32 @@ const message = z.looseObject({
 
 const system = z.union([z.string(), z.array(textBlock)]).nullish();
 
+/** Anthropic's pattern for a custom tool's name (the documented limit was 64 characters; 128 is accepted). */
+export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+
 const tool = z.looseObject({
   name: z.string().min(1),
   description: z.string().nullish(),
   input_schema: z.record(z.string(), z.unknown()).nullish(),
   type: z.string().nullish(),
+}).check((ctx) => {
+  const t = ctx.value;
+  if (t.type !== undefined && t.type !== null && t.type !== 'custom') return; // server tools have their own shapes
+  if (!TOOL_NAME.test(t.name)) {
+    ctx.issues.push({
+      code: 'custom', input: '', path: ['name'],
+      message: `${quoted(t.name)} is not a valid tool name: use 1 to 128 letters, digits, "_" or "-" (^[a-zA-Z0-9_-]{1,128}$)`,
+    });
+  }
+  const schema = t.input_schema;
+  if (schema === undefined || schema === null) {
+    ctx.issues.push({ code: 'custom', input: '', path: ['input_schema'], message: 'required for a custom tool: a JSON Schema object such as {"type": "object", "properties": {...}}' });
+  } else if (schema.type !== 'object') {
+    ctx.issues.push({
+      code: 'custom', input: '', path: ['input_schema', 'type'],
+      message: `a tool's input_schema must be an object schema: expected "object", received ${schema.type === undefined ? 'nothing' : quoted(schema.type)}`,
+    });
+  }
 });
 
 const toolChoice = z.discriminatedUnion('type', [
@@ -101,7 +125,7 @@ const toolChoice = z.discriminatedUnion('type', [
 ]);
 
 const thinking = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('enabled'), budget_tokens: z.number() }),
+  z.looseObject({ type: z.literal('enabled'), budget_tokens: z.number().int() }),
   z.looseObject({ type: z.literal('adaptive') }),
   z.looseObject({ type: z.literal('disabled') }),
 ]);
@@ -117,7 +141,8 @@ const common = {
 
 const messagesRequest = z.looseObject({
   ...common,
-  max_tokens: z.number().int().min(1).nullish(),
+  messages: z.array(message).min(1),
+  max_tokens: z.number().int().min(1),
   stream: z.boolean().nullish(),
   temperature: z.number().min(0).max(1).nullish(),
   top_p: z.number().min(0).max(1).nullish(),
@@ -142,6 +167,11 @@ const DISCRIMINATOR_KIND: Record<string, string> = {
 };
 
 const EXPECTED_NAME: Record<string, string> = { record: 'object', nonoptional: 'a value' };
+
+/** What a required field must be, said in full where a type name is too little. */
+const REQUIRED_HINT: Record<string, string> = {
+  max_tokens: 'expected a positive integer: the most tokens the reply may have (such as 1024)',
+};
 
 function valueAt(root: unknown, path: Path): unknown {
   let v = root;
@@ -219,10 +249,14 @@ function issueMessage(issue: Issue, path: Path, body: unknown): string {
       const expected = issue.message.startsWith('expected ') ? issue.message : `expected ${EXPECTED_NAME[issue.expected] ?? issue.expected}`;
       // JSON numbers beyond double range (1e400) parse as Infinity
       if (typeof value === 'number' && !Number.isFinite(value)) return `${at}: the number is too large (beyond ±1.8e308); send a finite number`;
+      if (issue.expected === 'int' && typeof value === 'number') return `${at}: expected an integer, received ${quoted(value)}`;
+      const hint = REQUIRED_HINT[at];
+      if (hint) return value === undefined ? `${at}: required, ${hint}` : `${at}: ${hint}, received ${quoted(value)}`;
       return value === undefined ? `${at}: required, ${expected}` : `${at}: ${expected}, received ${describe(value)}`;
     }
     case 'too_small':
       if (issue.origin === 'string') return `${at}: expected a non-empty string`;
+      if (issue.origin === 'array') return `${at}: expected at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}, received none`;
       if (issue.origin === 'number') return `${at}: expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}, received ${quoted(value)}`;
       return `${at}: ${issue.message}`;
     case 'too_big':
@@ -273,10 +307,91 @@ export function validate<T>(schema: z.ZodType, body: unknown): Validation<T> {
   return { ok: false, message: formatError(result.error, body) };
 }
 
+/**
+ * Anthropic's rules for tool_use and tool_result across messages (consecutive messages of one role are one turn,
+ * as Anthropic merges them; `system` messages do not break a turn): every tool_use id is unique; every tool_result
+ * answers a tool_use of the assistant turn just before its user turn, once; in a user message tool_result blocks
+ * come before any other block; an assistant turn's tool_use blocks are all answered by the next user turn.
+ * Returns the first problem found, naming its path.
+ */
+export function toolPairingProblem(messages: readonly MessageParam[]): string | undefined {
+  const useIds = new Set<string>();
+  const answered = new Set<string>();
+  let previousAssistant: { index: number; ids: Set<string> } | undefined; // the assistant turn before this user turn
+  let currentAssistant: { index: number; ids: Set<string> } | undefined;
+  let answeredHere = new Set<string>(); // ids the current user turn answered
+  const unanswered = (turn: { index: number; ids: Set<string> }) => [...turn.ids].filter((id) => !answeredHere.has(id));
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (m.role === 'assistant') {
+      if (!currentAssistant) {
+        if (previousAssistant) {
+          const missing = unanswered(previousAssistant);
+          if (missing.length > 0) return toolUseWithoutResult(previousAssistant.index, missing);
+        }
+        currentAssistant = { index: i, ids: new Set() };
+        answeredHere = new Set();
+      }
+      if (typeof m.content === 'string') continue;
+      for (let j = 0; j < m.content.length; j++) {
+        const b = m.content[j];
+        if (b.type !== 'tool_use') continue;
+        if (useIds.has(b.id)) return `messages.${i}.content.${j}.id: tool_use ids must be unique; ${quoted(b.id)} is used by an earlier tool_use block`;
+        useIds.add(b.id);
+        currentAssistant.ids.add(b.id);
+      }
+      continue;
+    }
+    if (currentAssistant) { // a user (or system) turn begins
+      previousAssistant = currentAssistant;
+      currentAssistant = undefined;
+      answeredHere = new Set();
+    }
+    if (m.role !== 'user' || typeof m.content === 'string') continue;
+    let other = -1; // the first block that is not a tool_result
+    for (let j = 0; j < m.content.length; j++) {
+      const b = m.content[j];
+      if (b.type !== 'tool_result') {
+        if (other < 0) other = j;
+        continue;
+      }
+      const at = `messages.${i}.content.${j}`;
+      if (other >= 0) {
+        return `${at}: tool_result blocks must come first in a user message, before any other block (messages.${i}.content.${other} is a ${m.content[other].type} block)`;
+      }
+      const id = b.tool_use_id;
+      if (!previousAssistant?.ids.has(id)) {
+        const where = previousAssistant ? `the previous assistant message (messages.${previousAssistant.index})` : 'a previous assistant message (there is none)';
+        return `${at}.tool_use_id: ${quoted(id)} answers no tool_use block of ${where}; each tool_result must answer a tool_use of the assistant message just before it`;
+      }
+      if (answered.has(id)) return `${at}.tool_use_id: ${quoted(id)} is answered by an earlier tool_result block; each tool_use gets exactly one tool_result`;
+      answered.add(id);
+      answeredHere.add(id);
+    }
+  }
+  // the last user turn must answer the tool_use blocks before it too
+  if (!currentAssistant && previousAssistant) {
+    const missing = unanswered(previousAssistant);
+    if (missing.length > 0) return toolUseWithoutResult(previousAssistant.index, missing);
+  }
+  return undefined;
+}
+
+function toolUseWithoutResult(index: number, ids: string[]): string {
+  const shown = ids.slice(0, 3).map((id) => quoted(id)).join(', ') + (ids.length > 3 ? ` and ${ids.length - 3} more` : '');
+  return `messages.${index}: tool_use blocks without a tool_result in the next user message: ${shown}; answer every tool_use of an assistant message with a tool_result at the start of the user message after it`;
+}
+
+function withToolPairing<T extends { messages: MessageParam[] }>(v: Validation<T>): Validation<T> {
+  if (!v.ok) return v;
+  const problem = toolPairingProblem(v.value.messages);
+  return problem === undefined ? v : { ok: false, message: problem };
+}
+
 export function validateMessagesRequest(body: unknown): { ok: true; value: MessagesRequest } | { ok: false; message: string } {
-  return validate<MessagesRequest>(messagesRequest, body);
+  return withToolPairing(validate<MessagesRequest>(messagesRequest, body));
 }
 
 export function validateCountTokensRequest(body: unknown): { ok: true; value: CountTokensRequest } | { ok: false; message: string } {
-  return validate<CountTokensRequest>(countTokensRequest, body);
+  return withToolPairing(validate<CountTokensRequest>(countTokensRequest, body));
 }

@@ -14,8 +14,8 @@ interface Bad {
   body: string | Uint8Array;
   contentType?: string;
   what: string;
-  /** Anthropic rejects it but packybridge does not yet (max_tokens, nulls, ranges, UTF-8, model name length) */
-  stricter?: boolean;
+  /** null for an optional field: Anthropic may refuse it, packybridge accepts it on purpose (see anthropic-validate.ts) */
+  lenient?: boolean;
 }
 
 const WRONG_VALUES: unknown[] = [null, true, 0, -1, 1.5, '', 'x', [], {}, [1, 2], { a: 1 }, 'x'.repeat(10_000)];
@@ -38,7 +38,7 @@ function generate(n: number, seed: number): Bad[] {
       case 0: { // a required field missing
         const f = pick(['model', 'max_tokens', 'messages']);
         delete base[f];
-        out.push({ body: JSON.stringify(base), what: `missing ${f}`, stricter: f === 'max_tokens' });
+        out.push({ body: JSON.stringify(base), what: `missing ${f}` });
         break;
       }
       case 1: { // a field of the wrong type
@@ -51,11 +51,7 @@ function generate(n: number, seed: number): Bad[] {
         if (f === 'max_tokens' && typeof v === 'number' && Number.isInteger(v) && v > 0) { i--; continue; }
         if ((f === 'tools' && Array.isArray(v) && v.length === 0) || (f === 'thinking' && v === null) || (f === 'tool_choice' && v === null) || (f === 'metadata' && v === null)) { i--; continue; }
         base[f] = v;
-        // accepted today, refused by Anthropic: null for an optional field, max_tokens 0 / -1 / 1.5, temperature
-        // out of 0..1, no messages, a 10,000-character model name
-        const lax = v === null || (f === 'max_tokens' && typeof v === 'number') || (f === 'temperature' && typeof v === 'number')
-          || (f === 'messages' && Array.isArray(v) && v.length === 0) || (f === 'model' && typeof v === 'string' && v.length > 1);
-        out.push({ body: JSON.stringify(base), what: `${f} = ${JSON.stringify(v)?.slice(0, 30)}`, stricter: lax });
+        out.push({ body: JSON.stringify(base), what: `${f} = ${JSON.stringify(v)?.slice(0, 30)}`, lenient: v === null && f !== 'max_tokens' });
         break;
       }
       case 2: { // a message of the wrong shape
@@ -74,7 +70,7 @@ function generate(n: number, seed: number): Bad[] {
         const json = Buffer.from(JSON.stringify({ ...base, messages: [{ role: 'user', content: 'AAAA' }] }));
         const at = json.indexOf('AAAA');
         const bytes = pick([[0xff], [0xc3, 0x28], [0xe2, 0x82], [0xf0, 0x28, 0x8c, 0xbc], [0xed, 0xa0, 0x80]]);
-        out.push({ body: Buffer.concat([json.subarray(0, at), Buffer.from(bytes), json.subarray(at + 4)]), what: `invalid UTF-8 ${bytes}`, stricter: true });
+        out.push({ body: Buffer.concat([json.subarray(0, at), Buffer.from(bytes), json.subarray(at + 4)]), what: `invalid UTF-8 ${bytes}` });
         break;
       }
       case 6: // a wrong content type
@@ -94,17 +90,19 @@ function generate(n: number, seed: number): Bad[] {
   return out;
 }
 
-async function answerProblems(bads: Bad[]): Promise<string[]> {
+async function answerProblems(bads: Bad[], route = '/v1/messages', messageHas?: (b: Bad) => string): Promise<string[]> {
   const failures: string[] = [];
   for (let i = 0; i < bads.length; i += 25) {
     await Promise.all(bads.slice(i, i + 25).map(async (b) => {
       const headers: Record<string, string> = { 'x-api-key': 'test-client-key', 'content-type': b.contentType ?? 'application/json' };
-      const r = await fetch(`${h.gw.url}/v1/messages`, { method: 'POST', headers, body: b.body as unknown as BodyInit });
+      const r = await fetch(`${h.gw.url}${route}`, { method: 'POST', headers, body: b.body as unknown as BodyInit });
       const text = await r.text();
       let j: { type?: string; error?: { type?: string; message?: string } } | undefined;
       try { j = JSON.parse(text); } catch { /* checked below */ }
-      if (r.status < 400 || r.status > 499 || j?.type !== 'error' || typeof j.error?.type !== 'string' || (j.error.message ?? '').length < 10) {
-        failures.push(`${b.what}: HTTP ${r.status} ${text.slice(0, 160)}`);
+      const message = j?.error?.message ?? '';
+      if (r.status < 400 || r.status > 499 || j?.type !== 'error' || typeof j.error?.type !== 'string' || message.length < 10
+        || (messageHas && !message.includes(messageHas(b)))) {
+        failures.push(`${b.what}: HTTP ${r.status} ${text.slice(0, 240)}`);
       }
     }));
   }
@@ -115,7 +113,7 @@ const ALL = generate(2000, 0x5eed);
 
 test('malformed requests: each a 4xx in Anthropic\'s shape, none forwarded, the gateway still serves', { timeout: 300_000 }, async () => {
   h.mock.reset();
-  const bads = ALL.filter((b) => !b.stricter);
+  const bads = ALL.filter((b) => !b.lenient);
   assert.ok(bads.length > 1500, `${bads.length} cases`);
   const failures = await answerProblems(bads);
   assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${bads.length} bad answers`);
@@ -124,9 +122,76 @@ test('malformed requests: each a 4xx in Anthropic\'s shape, none forwarded, the 
   assert.equal(ok.status, 200);
 });
 
-test('as strict as Anthropic: max_tokens required and a positive integer, no nulls, ranges, well-formed UTF-8', {
-  timeout: 120_000, todo: 'packybridge accepts these today (validation left for a later step, see README)',
+interface Strict extends Bad {
+  /** what the error message must contain: the path of the problem */
+  path: string;
+  /** also checked on count_tokens (everything but max_tokens) */
+  countTokens: boolean;
+}
+
+const tool = (name: string, input_schema: unknown = { type: 'object', properties: {} }) => ({ name, description: 'd', input_schema });
+const use = (id: string) => ({ type: 'tool_use', id, name: 'Bash', input: { command: 'ls' } });
+const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'ok' });
+const text = (t: string) => ({ type: 'text', text: t });
+
+/** Requests Anthropic refuses, each with the path its error names. */
+function strictCases(): Strict[] {
+  const out: Strict[] = [];
+  const add = (what: string, path: string, patch: Record<string, unknown>, countTokens = true) => {
+    const body: Record<string, unknown> = { ...userRequest('hello', { tools: [tool('Bash')] }), ...patch };
+    for (const [k, v] of Object.entries(patch)) if (v === undefined) delete body[k];
+    out.push({ body: JSON.stringify(body), what, path, countTokens });
+  };
+  add('max_tokens missing', 'max_tokens: required', { max_tokens: undefined }, false);
+  for (const v of [null, 0, -1, 1.5, '1024', 1e400]) add(`max_tokens ${String(v)}`, 'max_tokens:', { max_tokens: v }, false);
+  add('top_k 1.5', 'top_k: expected an integer', { top_k: 1.5 }, false);
+  add('thinking.budget_tokens 1.5', 'thinking.budget_tokens: expected an integer', { thinking: { type: 'enabled', budget_tokens: 1024.5 } });
+  add('no messages', 'messages: expected at least 1', { messages: [] }, false);
+  for (const name of ['has space', 'dot.name', 'slash/name', 'ümlaut', '', 'x'.repeat(129)]) {
+    add(`tool name ${JSON.stringify(name).slice(0, 20)}`, 'tools.0.name', { tools: [tool(name)] });
+  }
+  add('input_schema missing', 'tools.0.input_schema: required', { tools: [{ name: 'T', description: 'd' }] });
+  for (const s of [{ type: 'string' }, { properties: {} }, { type: 'array', items: {} }]) {
+    add(`input_schema ${JSON.stringify(s)}`, 'tools.0.input_schema.type', { tools: [tool('T', s)] });
+  }
+  const pair = (what: string, path: string, messages: unknown[]) => add(what, path, { messages });
+  pair('tool_result with no tool_use before it', 'messages.0.content.0.tool_use_id', [{ role: 'user', content: [result('toolu_1')] }]);
+  pair('tool_result answering another id', 'messages.2.content.0.tool_use_id', [
+    { role: 'user', content: 'go' }, { role: 'assistant', content: [use('toolu_1')] }, { role: 'user', content: [result('toolu_2')] }]);
+  pair('tool_result answering an older turn', 'messages.4.content.0.tool_use_id', [
+    { role: 'user', content: 'go' }, { role: 'assistant', content: [use('toolu_1')] }, { role: 'user', content: [result('toolu_1')] },
+    { role: 'assistant', content: [use('toolu_2')] }, { role: 'user', content: [result('toolu_1'), result('toolu_2')] }]);
+  pair('tool_result after text', 'messages.2.content.1', [
+    { role: 'user', content: 'go' }, { role: 'assistant', content: [use('toolu_1')] }, { role: 'user', content: [text('first'), result('toolu_1')] }]);
+  pair('tool_result twice', 'messages.2.content.1.tool_use_id', [
+    { role: 'user', content: 'go' }, { role: 'assistant', content: [use('toolu_1')] }, { role: 'user', content: [result('toolu_1'), result('toolu_1')] }]);
+  pair('tool_use id reused', 'messages.3.content.0.id', [
+    { role: 'user', content: 'go' }, { role: 'assistant', content: [use('toolu_1')] }, { role: 'user', content: [result('toolu_1')] },
+    { role: 'assistant', content: [use('toolu_1')] }, { role: 'user', content: [result('toolu_1')] }]);
+  pair('tool_use without a tool_result', 'messages.1: tool_use blocks without a tool_result', [
+    { role: 'user', content: 'go' }, { role: 'assistant', content: [use('toolu_1'), use('toolu_2')] }, { role: 'user', content: [result('toolu_1')] }]);
+  pair('tool_use answered by plain text', 'messages.1: tool_use blocks without a tool_result', [
+    { role: 'user', content: 'go' }, { role: 'assistant', content: [use('toolu_1')] }, { role: 'user', content: 'never mind' }]);
+  return out;
+}
+
+test('as strict as Anthropic: max_tokens, integers, tool names and schemas, tool_use/tool_result pairing, each error naming its path', {
+  timeout: 120_000,
 }, async () => {
-  const failures = await answerProblems(ALL.filter((b) => b.stricter));
-  assert.deepEqual(failures.slice(0, 5), []);
+  h.mock.reset();
+  const cases = strictCases();
+  const failures = await answerProblems(cases, '/v1/messages', (b) => (b as Strict).path);
+  assert.deepEqual(failures, []);
+  const counted = cases.filter((c) => c.countTokens);
+  assert.deepEqual(await answerProblems(counted, '/v1/messages/count_tokens', (b) => (b as Strict).path), []);
+  assert.equal(h.mock.requests.length, 0, 'nothing reached the upstream');
+  // the well-formed neighbours of those cases are served
+  const ok = await h.post('/v1/messages', userRequest('go', {
+    tools: [tool('mcp__server-1__do_thing'), tool('x'.repeat(128))], thinking: { type: 'enabled', budget_tokens: 1024 }, top_k: 5,
+    messages: [
+      { role: 'user', content: 'go' }, { role: 'assistant', content: [text('running'), use('toolu_1'), use('toolu_2')] },
+      { role: 'user', content: [result('toolu_2'), result('toolu_1'), text('and then?')] },
+    ],
+  }));
+  assert.equal(ok.status, 200);
 });
