@@ -1,5 +1,6 @@
 // HTTP client for Anthropic-compatible fallbacks: POST {base-url}/v1/messages with the client's body unchanged,
-// reply bytes handed back as they arrive (no parsing of the success body here).
+// reply bytes handed back as they arrive, unchanged (a stream's events are only watched: idle time and the
+// 16 MiB bound of one event).
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { TimeoutsConfig } from '../config/types.ts';
 import { postUpstream, headerValue, withExtraHeaders, USER_AGENT, type HeaderBag } from './http.ts';
