@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startHarness, parseSse, type Harness } from '../e2e/sdk-harness.ts';
+import { startHarness, parseSse, CLIENT_KEY, type Harness } from '../e2e/sdk-harness.ts';
+import { send } from './edge-client.ts';
 import { text, toSse, sequence, type Scenario } from '../support/response-scenarios.ts';
 
 setFlagsFromString('--expose-gc');
@@ -37,7 +38,9 @@ function hugeLine(lineMB: number): Scenario {
   return { kind: 'raw', chunks: [head, 'data: {"type":"response.output_text.delta","delta":"', ...Array.from({ length: lineMB }, () => piece)] };
 }
 
-const ask = (stream: boolean) => ({ model: 'gpt-5-codex', max_tokens: 100, stream, messages: [{ role: 'user', content: 'big' }] });
+/** One request on a connection of its own (no keep-alive reuse racing a connection the gateway closed). */
+const post = (stream: boolean) => send(`${h.gw.url}/v1/messages`, 'POST', { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' },
+  JSON.stringify({ model: 'gpt-5-codex', max_tokens: 100, stream, messages: [{ role: 'user', content: 'big' }] }));
 
 /** The burst: two 12 MB replies and two 100 MB lines. Its own function, so that nothing the client read stays
  * reachable from the test's frame when the memory is measured. */
@@ -46,7 +49,7 @@ async function burst(): Promise<void> {
   // 12 MB: one delta event (and a done / completed event carrying the same text), under the bound
   for (const stream of [true, false]) {
     h.mock.enqueue(text(big, { chunks: 1 }));
-    const r = await h.post('/v1/messages', ask(stream));
+    const r = await post(stream);
     assert.equal(r.status, 200, r.text.slice(0, 300));
     if (stream) {
       const events = parseSse(r.text);
@@ -59,7 +62,7 @@ async function burst(): Promise<void> {
   }
   // 100 MB line, streaming: the reply had begun, so it ends with an error event naming the bound
   h.mock.enqueue(hugeLine(100));
-  const s = await h.post('/v1/messages', ask(true));
+  const s = await post(true);
   assert.equal(s.status, 200);
   const events = parseSse(s.text);
   assert.match(JSON.stringify(events.map((e) => e.data)), /Before the big line/);
@@ -68,14 +71,14 @@ async function burst(): Promise<void> {
   assert.match(last.data.error.message, /larger than 16 MiB/);
   // non-streaming: nothing went out yet, so an Anthropic error status
   h.mock.enqueue(hugeLine(100));
-  const j = await h.post('/v1/messages', ask(false));
+  const j = await post(false);
   assert.ok(j.status >= 500, `status ${j.status}`);
   assert.equal(j.json?.type, 'error', j.text.slice(0, 300));
   assert.match(j.json.error.message, /larger than 16 MiB/);
 }
 
 test('12 MB events are relayed whole; a 100 MB line gets a clear error; the memory returns', async () => {
-  await h.post('/v1/messages', ask(false)); // warm-up: JIT, pools, sockets
+  await post(false); // warm-up: JIT, pools, sockets
   h.mock.reset();
   const base = live();
   const rssBase = process.memoryUsage().rss;
@@ -87,7 +90,7 @@ test('12 MB events are relayed whole; a 100 MB line gets a clear error; the memo
     clearInterval(sampler);
   }
   // the gateway is still up and answers
-  const ok = await h.post('/v1/messages', ask(false));
+  const ok = await post(false);
   assert.equal(ok.status, 200);
   h.mock.reset(); // the in-process mock keeps what it received; the gateway must keep nothing
   await sleep(200);
