@@ -1,7 +1,12 @@
 // HTTP client for Anthropic-compatible fallbacks: POST {base-url}/v1/messages with the client's body unchanged,
-// reply bytes handed back as they arrive (no parsing of the success body here).
+// reply bytes handed back as they arrive, unchanged (a stream's events are only watched: idle time and the
+// 16 MiB bound of one event).
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { TimeoutsConfig } from '../config/types.ts';
 import { postUpstream, headerValue, withExtraHeaders, USER_AGENT, type HeaderBag } from './http.ts';
+import { IdleWatch } from './idle-watch.ts';
+import { MAX_BUFFER_CHARS } from './sse-events.ts';
+import { UpstreamError } from './upstream-error.ts';
 
 export type { HeaderBag } from './http.ts';
 export { readBounded } from './http.ts';
@@ -43,7 +48,11 @@ export interface AnthropicReply {
   requestId?: string;
   /** the URL called, without credentials or query */
   url: string;
-  /** the reply body as it arrives; iterate once. Throws UpstreamError ('idle-timeout' | 'disconnect' | 'aborted'). */
+  /**
+   * the reply body as it arrives; iterate once. Throws UpstreamError ('idle-timeout' | 'disconnect' | 'aborted' |
+   * 'protocol' for an SSE event larger than 16 MiB). Idle time counts from the last event with content or
+   * progress (pings, comments and a trickle of bytes do not count); a JSON body must arrive whole within it.
+   */
   body: AsyncIterable<Buffer>;
   /** drop the rest of the body and free the connection (idempotent) */
   cancel(): void;
@@ -106,29 +115,62 @@ export async function openAnthropicMessages(opts: AnthropicRequestOptions): Prom
     done = true;
     body.destroy();
   };
+  const sse = contentType.includes('text/event-stream');
   async function* chunks(): AsyncGenerator<Buffer> {
     const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const watch = new IdleWatch(body, timeouts.idleMs);
+    const events = sse ? new ProgressEvents(watch) : null;
     try {
       for (;;) {
         let step: IteratorResult<Buffer>;
         try {
           step = await it.next();
         } catch (err) {
-          throw reply.failure(err);
+          throw watch.stalled ? watch.error(reply) : reply.failure(err);
         }
         if (step.done) break;
+        if (events?.push(step.value) === false) {
+          throw new UpstreamError('protocol', `upstream ${reply.url}: upstream SSE event larger than ${MAX_BUFFER_CHARS / (1024 * 1024)} MiB (${MAX_BUFFER_CHARS} characters), packybridge's limit for one event`, {
+            url: reply.url, ...(requestId === undefined ? {} : { requestId }),
+          });
+        }
         yield step.value;
       }
       // undici ends the body quietly when the request is aborted mid-way
       if (signal?.aborted) throw reply.failure(signal.reason);
       done = true;
     } finally {
+      watch.stop();
       cancel(); // stopped early (or failed): release the connection now
     }
   }
   return {
-    status, headers, contentType, sse: contentType.includes('text/event-stream'), url: reply.url,
+    status, headers, contentType, sse, url: reply.url,
     ...(requestId === undefined ? {} : { requestId }),
     body: chunks(), cancel,
   };
+}
+
+/** The Messages stream events that carry content or progress (not `ping`, not unknown events). */
+const PROGRESS_EVENTS = new Set(['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop', 'error']);
+
+/** Watches a Messages event stream go by: each event with content or progress re-arms the idle watch. */
+class ProgressEvents {
+  readonly #decoder = new TextDecoder();
+  readonly #parser: EventSourceParser;
+  #overflow = false;
+
+  constructor(watch: IdleWatch) {
+    this.#parser = createParser({
+      onEvent: (ev) => { if (ev.event !== undefined && PROGRESS_EVENTS.has(ev.event)) watch.progress(); },
+      onError: (err) => { if (err.type === 'max-buffer-size-exceeded') this.#overflow = true; },
+      maxBufferSize: MAX_BUFFER_CHARS,
+    });
+  }
+
+  /** false once one event grew past the bound */
+  push(chunk: Buffer): boolean {
+    if (!this.#overflow) this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+    return !this.#overflow;
+  }
 }

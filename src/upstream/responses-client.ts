@@ -7,6 +7,7 @@ import type { ResponsesEvent, ResponseObject } from '../wire/responses-stream.ts
 import { postUpstream, readBounded, withExtraHeaders, USER_AGENT, type PostReply } from './http.ts';
 import { createResponsesEventDecoder, SseProtocolError } from './sse-events.ts';
 import { UpstreamError, parseErrorBody, truncate } from './upstream-error.ts';
+import { IdleWatch } from './idle-watch.ts';
 
 export { UpstreamError } from './upstream-error.ts';
 export type { UpstreamErrorKind } from './upstream-error.ts';
@@ -75,6 +76,10 @@ function isProgress(ev: ResponsesEvent): boolean {
   return t.startsWith('response.') || t === 'error';
 }
 
+function noteProgress(watch: IdleWatch, events: ResponsesEvent[]): void {
+  for (let i = 0; i < events.length; i++) if (isProgress(events[i])) { watch.progress(); return; }
+}
+
 /** POST the request and resolve once the upstream's response headers are in (2xx) — or throw UpstreamError. */
 export async function openResponsesStream(opts: OpenStreamOptions): Promise<UpstreamStream> {
   const { target, timeouts } = opts;
@@ -134,55 +139,6 @@ async function* oneByOne(batches: AsyncIterable<ResponsesEvent[]>): AsyncGenerat
   for await (const batch of batches) yield* batch;
 }
 
-/**
- * Ends the body when no event with content or progress arrived for `idleMs` (one timer, re-armed lazily: no
- * work per chunk). `stalled` tells the iterator why its read failed.
- */
-class IdleWatch {
-  #last = performance.now();
-  #timer: NodeJS.Timeout | undefined;
-  #events = 0;
-  stalled = false;
-  readonly idleMs: number;
-  readonly #body: Readable;
-
-  constructor(body: Readable, idleMs: number) {
-    this.#body = body;
-    this.idleMs = idleMs;
-    this.#arm(idleMs);
-  }
-
-  #arm(ms: number): void {
-    this.#timer = setTimeout(() => this.#check(), ms);
-    this.#timer.unref();
-  }
-
-  #check(): void {
-    const quiet = performance.now() - this.#last;
-    if (quiet < this.idleMs) { this.#arm(this.idleMs - quiet + 1); return; }
-    this.stalled = true;
-    this.#body.destroy(new Error('idle'));
-  }
-
-  progress(events: ResponsesEvent[]): void {
-    for (let i = 0; i < events.length; i++) {
-      if (isProgress(events[i])) { this.#last = performance.now(); this.#events++; return; }
-    }
-  }
-
-  /** The idle-timeout error, worded by whether any event had come. */
-  error(reply: PostReply): UpstreamError {
-    const where = this.#events === 0 ? 'after its response headers, before any event' : 'between two events';
-    return new UpstreamError('idle-timeout', `upstream ${reply.url} sent nothing that moved the response on for ${this.idleMs} ms ${where} (timeouts.idle-ms)`, {
-      url: reply.url, waitedMs: this.idleMs, ...(reply.requestId ? { requestId: reply.requestId } : {}),
-    });
-  }
-
-  stop(): void {
-    clearTimeout(this.#timer);
-  }
-}
-
 async function* sseBatches(
   it: AsyncIterator<Buffer>,
   first: Buffer | null,
@@ -195,7 +151,7 @@ async function* sseBatches(
   try {
     if (first) {
       const events = decoder.push(first);
-      if (events.length > 0) { watch.progress(events); yield events; }
+      if (events.length > 0) { noteProgress(watch, events); yield events; }
       if (decoder.failure) throw decoder.failure;
     }
     for (;;) {
@@ -207,7 +163,7 @@ async function* sseBatches(
       }
       if (step.done) break;
       const events = decoder.push(step.value);
-      if (events.length > 0) { watch.progress(events); yield events; }
+      if (events.length > 0) { noteProgress(watch, events); yield events; }
       if (decoder.failure) throw decoder.failure;
     }
     done = true;

@@ -32,7 +32,9 @@ export type AnthropicScenario =
   /** never answer (afterHeaders: send 200 SSE headers, then nothing) */
   | { kind: 'hang'; afterHeaders?: boolean }
   /** anything else, verbatim */
-  | { kind: 'raw'; status: number; contentType?: string; body: string };
+  | { kind: 'raw'; status: number; contentType?: string; body: string }
+  /** 200 with `head` at once, then each of `pieces` `everyMs` apart (a keep-alive, a byte), then left open (or ended) */
+  | { kind: 'trickle'; contentType: string; head: string; pieces: string[]; everyMs: number; end?: boolean };
 
 export type AnthropicHandler = (req: AnthropicRecordedRequest) => AnthropicScenario;
 
@@ -150,6 +152,16 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
         return send(res, s.status, s.contentType ?? 'application/json', s.body);
       case 'hang':
         if (s.afterHeaders) { res.writeHead(200, sseHeaders()); res.flushHeaders(); }
+        return;
+      case 'trickle':
+        res.writeHead(200, { 'content-type': s.contentType, 'request-id': mockId('req') });
+        res.write(s.head);
+        for (const piece of s.pieces) {
+          await new Promise<void>((r) => setTimeout(r, s.everyMs));
+          if (res.destroyed || closing) return;
+          res.write(piece);
+        }
+        if (s.end) res.end();
         return;
       case 'sse-error':
         res.writeHead(200, sseHeaders());

@@ -222,3 +222,25 @@ test('cancel() releases the upstream request', async () => {
   await mock.requests[0].finished;
   assert.equal(mock.requests[0].aborted, true);
 });
+
+test('an SSE event past 16 MiB ends the body with a protocol error naming the limit; the connection is closed', async () => {
+  const piece = 'x'.repeat(1024 * 1024);
+  mock.enqueue({
+    kind: 'trickle', contentType: 'text/event-stream', head: anthropicSseFrames('before', 'claude-x', 1)[0],
+    pieces: ['event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"', ...Array.from({ length: 20 }, () => piece)], everyMs: 1,
+  });
+  const reply = await open();
+  let bytes = 0;
+  let error: unknown;
+  try {
+    for await (const c of reply.body) bytes += c.length;
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof UpstreamError, String(error));
+  assert.equal(error.kind, 'protocol');
+  assert.match(error.message, /larger than 16 MiB/);
+  assert.ok(bytes <= 17 * 1024 * 1024, `${bytes} bytes relayed`);
+  await mock.requests[0].finished;
+  assert.equal(mock.requests[0].aborted, true, 'the upstream request was closed');
+});
