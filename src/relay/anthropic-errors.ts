@@ -4,7 +4,7 @@ import type { ClientError } from '../server/errors.ts';
 import type { UpstreamError } from '../upstream/upstream-error.ts';
 import type { TimeoutsConfig } from '../config/types.ts';
 import { isQuotaCode } from '../translate/upstream-error.ts';
-import { isContextOverflow, promptTooLong } from '../translate/context-overflow.ts';
+import { isContextOverflow, promptTooLong, statedOverflow } from '../translate/context-overflow.ts';
 
 /** How messages name a provider and where its settings live. */
 export interface ProviderLabel {
@@ -160,13 +160,16 @@ export function withFailoverAttempts(base: ClientError, tails: string[]): Client
 /**
  * [context overflow] When a Responses upstream said the input is over the model's window: Anthropic's own
  * `prompt is too long: N tokens > M maximum` (400, not retried), which makes Claude Code compact and retry.
- * `count` counts the request (only called for an overflow); `window` is the model's input window.
+ * `count` counts the request (only called for an overflow); `window` is the model's input window. When the
+ * upstream's message states its own counts (`statedOverflow`), those are used instead.
  */
 export function contextOverflowClientError(err: ClientError, cause: Partial<UpstreamFailure> | undefined, count: () => number, window: number): ClientError | undefined {
   const code = typeof cause?.upstreamCode === 'string' ? cause.upstreamCode : undefined;
   const text = typeof cause?.upstreamMessage === 'string' ? cause.upstreamMessage : err.message;
   if (err.status >= 500 && err.status !== 502) return undefined;
   if (!isContextOverflow(code, text) && !isContextOverflow(undefined, err.message)) return undefined;
-  const { type, message } = promptTooLong(count(), window);
+  // numbers the upstream states beat the local count and the catalog's window: the client gets the real gap
+  const stated = statedOverflow(text) ?? statedOverflow(err.message);
+  const { type, message } = stated ? promptTooLong(stated.counted, stated.window) : promptTooLong(count(), window);
   return { status: 400, type, message, headers: NO_RETRY };
 }

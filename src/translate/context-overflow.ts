@@ -35,6 +35,27 @@ export function isContextOverflow(code: string | null | undefined, message: stri
 }
 
 /**
+ * The token counts an upstream's overflow message states, when it states them: Chat Completions' "maximum
+ * context length is M tokens. However, your messages resulted in N tokens" (also "you requested N tokens"),
+ * or Anthropic's own "N tokens > M maximum". Only an N above M is taken: a stated gap is what lets Claude Code
+ * drop enough of the conversation for its summary request to fit.
+ */
+export function statedOverflow(message: string | null | undefined): { counted: number; window: number } | undefined {
+  if (!message) return undefined;
+  const num = (s: string): number => Number(s.replace(/[,_]/g, ''));
+  const anthropic = /(\d[\d,_]*)\s*tokens?\s*>\s*(\d[\d,_]*)\s*maximum/i.exec(message);
+  let counted: number | undefined;
+  let window: number | undefined;
+  if (anthropic) { counted = num(anthropic[1]); window = num(anthropic[2]); } else {
+    const max = /maximum context length is\s*(\d[\d,_]*)\s*tokens?/i.exec(message);
+    const got = /(?:resulted in|requested|you sent|prompt has|input has)\s*(?:about\s*)?(\d[\d,_]*)\s*(?:input\s*)?tokens?/i.exec(message);
+    if (max && got) { window = num(max[1]); counted = num(got[1]); }
+  }
+  if (counted === undefined || window === undefined || !(window > 0) || !(counted > window)) return undefined;
+  return { counted, window };
+}
+
+/**
  * Anthropic's error for a prompt over the window. `counted` is the local count of the request, `window` the
  * model's input window; N is kept above M (a local count can fall short of the upstream's), so the client
  * always reads an overflow from it.

@@ -1,7 +1,7 @@
 // Context overflow: which upstream errors are overflows, and Anthropic's "prompt is too long" message.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isContextOverflow, promptTooLong } from '../../src/translate/context-overflow.ts';
+import { isContextOverflow, promptTooLong, statedOverflow } from '../../src/translate/context-overflow.ts';
 import { contextOverflowClientError } from '../../src/relay/anthropic-errors.ts';
 import { inputWindow, MODEL_CATALOG, INPUT_WINDOWS, DEFAULT_INPUT_WINDOW } from '../../src/routing/model-catalog.ts';
 
@@ -36,7 +36,26 @@ describe('promptTooLong', () => {
   }
 });
 
+describe('statedOverflow: the counts an upstream\'s message states', () => {
+  const table: [string, { counted: number; window: number } | undefined][] = [
+    ["This model's maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens. Please reduce the length of the messages.", { counted: 130_512, window: 128_000 }],
+    ["This model's maximum context length is 8,192 tokens, however you requested 9,001 tokens (8,001 in your prompt; 1,000 for the completion).", { counted: 9_001, window: 8_192 }],
+    ['prompt is too long: 210000 tokens > 200000 maximum', { counted: 210_000, window: 200_000 }],
+    ['Your input exceeds the context window of this model. Please adjust your input and try again.', undefined],
+    ["This model's maximum context length is 128000 tokens.", undefined], // no count: the local one is used
+    ["This model's maximum context length is 128000 tokens. However, your messages resulted in 1000 tokens.", undefined], // not over: not believed
+  ];
+  for (const [message, want] of table) it(message.slice(0, 60), () => assert.deepEqual(statedOverflow(message), want));
+});
+
 describe('contextOverflowClientError', () => {
+  it('counts the upstream states win over the local count and the catalog window', () => {
+    let counted = false;
+    const e = contextOverflowClientError(refused, { upstreamCode: 'context_length_exceeded', upstreamMessage: "This model's maximum context length is 14000 tokens. However, your messages resulted in 15481 tokens." }, () => { counted = true; return 1; }, 272_000);
+    assert.equal(e?.message, 'prompt is too long: 15481 tokens > 14000 maximum');
+    assert.equal(counted, false);
+  });
+  const refused = { status: 400, type: 'invalid_request_error' as const, message: 'Packycode refused the request (HTTP 400)' };
   const base = { status: 400, type: 'invalid_request_error' as const, message: 'Packycode refused the request (HTTP 400: Your input exceeds the context window of this model.)' };
   it('an upstream 400 context_length_exceeded becomes 400 "prompt is too long", not retried', () => {
     const e = contextOverflowClientError(base, { upstreamCode: 'context_length_exceeded', upstreamMessage: 'Your input exceeds the context window of this model.' }, () => 290_123, 272_000);
