@@ -63,7 +63,11 @@ describe('Claude Code 2.1.332 terminal UI, auto mode, classifier off', { skip },
     const asked = await tui.waitFor(/needs your approval/);
     assert.match(asked, /Auto mode couldn't check this action, so it needs your approval/);
     assert.doesNotMatch(asked, /can't check actions in this session/);
-    tui.press('Down');
+    // the dialog may draw before it takes keys (a loaded machine): move to "Yes" until the screen shows it chosen
+    for (let i = 0; ; i++) {
+      tui.press('Down');
+      try { await tui.waitFor(/❯ Yes/, 3_000); break; } catch (e) { if (i === 4) throw e; }
+    }
     tui.press('Enter'); // Yes
     const done = await tui.waitFor(new RegExp(`The command printed: ${token}`));
     assert.doesNotMatch(done, /can't check actions in this session/);

@@ -4,6 +4,8 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startTestGateway, packycodeYaml, type TestGateway } from '../support/gateway.ts';
 import { startMockUpstream, type MockUpstream } from '../support/mock-upstream.ts';
 import { createDefaultHandler } from '../support/mock-default-handler.ts';
@@ -18,6 +20,16 @@ const TIMEOUTS = ['timeouts:', '  connect-ms: 2000', '  first-byte-ms: 1500', ' 
 /** generous for a loaded machine, yet far below any client's patience: no case may hang */
 const BOUND_MS = 10_000;
 const REFUSED = { error: { message: 'The encrypted content for item rs_1 could not be verified.', type: 'invalid_request_error', param: null, code: 'invalid_encrypted_content' } };
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** heap + external after two full collections: what the gateways (in this process) keep */
+function settledMemory(): number {
+  gc(); gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+let baselineMemory = 0;
 
 let faulty: MockUpstream;
 let healthy: MockUpstream;
@@ -43,6 +55,10 @@ before(async () => {
   gw.two = await startTestGateway(packycodeYaml(faulty.url, `${TIMEOUTS}\n${second}`));
   gw.oneRefused = await startTestGateway(packycodeYaml(`http://127.0.0.1:${closedPort}/v1`, TIMEOUTS));
   gw.twoRefused = await startTestGateway(packycodeYaml(`http://127.0.0.1:${closedPort}/v1`, `${TIMEOUTS}\n${second}`));
+  // warm: the first request loads what every later one shares (pools, the tokenizer's tables, compiled code)
+  await stillServing(gw.one, faulty);
+  await stillServing(gw.two, faulty);
+  baselineMemory = settledMemory();
 });
 after(async () => {
   relayTuning.retry = savedRetry;
@@ -188,4 +204,14 @@ describe('fault injection', () => {
       });
     }
   }
+});
+
+test('after every fault the memory returns to its baseline and nothing is left in flight', async () => {
+  for (const g of Object.values(gw)) {
+    const inFlight = (await g.runtime.metrics.registry.getSingleMetric('packybridge_inflight_streams')?.get())?.values ?? [];
+    assert.ok(inFlight.every((v) => v.value === 0), 'no stream left in flight');
+  }
+  const grown = settledMemory() - baselineMemory;
+  // generous: a leak of even 1 MB per faulted request (72 cases) would show far above it
+  assert.ok(grown < 40 * 1024 * 1024, `heap + external grew ${(grown / 1048576).toFixed(1)} MB across the fault suite`);
 });
