@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,13 +128,6 @@ test('compose.yaml: two gateway replicas on one Redis, health checks, config and
   assert.match(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), /backend: redis\n#\s+url: redis:\/\/redis:6379/, 'documents the state block that shares state');
 });
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 test('the image start command serves /healthz and the HEALTHCHECK command judges it', { timeout: 60_000 }, async () => {
   assert.ok(existsSync(join(ROOT, 'dist', 'cli.js')), 'npm ci builds dist/');

@@ -3,7 +3,7 @@
 // serves. Real gateways on 127.0.0.1; the faulty upstream is the mock Responses server told how to fail.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port.ts';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startTestGateway, packycodeYaml, type TestGateway } from '../support/gateway.ts';
@@ -37,13 +37,6 @@ let closedPort: number;
 const gw: Record<'one' | 'two' | 'oneRefused' | 'twoRefused', TestGateway> = {} as never;
 const savedRetry = relayTuning.retry;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 before(async () => {
   relayTuning.retry = { delaysMs: [], maxRetryAfterMs: 0 };

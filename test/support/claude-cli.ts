@@ -1,7 +1,7 @@
 // Runs the real Claude Code CLI (the @anthropic-ai/claude-code devDependency, a native binary) headless:
 // `claude -p <prompt> --output-format json|stream-json` with a throwaway HOME, cwd and TMPDIR, an environment
 // built from scratch (only PATH is taken from the parent), a hard timeout, and the JSON result parsed.
-import { runBounded } from './run-process.ts';
+import { runBounded, type ProcessRun } from './run-process.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,14 +22,7 @@ export interface ClaudeResult {
   [k: string]: unknown;
 }
 
-export interface ClaudeRun {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  /** killed by the runner's timeout */
-  timedOut: boolean;
-  durationMs: number;
-  stdout: string;
-  stderr: string;
+export interface ClaudeRun extends ProcessRun {
   /** the result object, when stdout held one */
   result?: ClaudeResult;
   /** every JSON line of stdout (stream-json: the whole session, in order) */

@@ -1,7 +1,7 @@
 // Debian's redis-server, started by the tests on a free port of 127.0.0.1 with no persistence; stop() and a
 // restart on the same port simulate Redis going away and coming back empty.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 
 export interface RedisServer {
   port: number;
@@ -11,16 +11,7 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function launch(port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
