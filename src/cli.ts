@@ -1,4 +1,4 @@
-// Command line: serve (default), check, import-codex. The gateway itself (fastify, tokenizer, upstream
+// Command line: serve (default), check, import-codex, claude-env. The gateway itself (fastify, tokenizer, upstream
 // client) is loaded only by the commands that need it, so `check` and `import-codex` start fast.
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
@@ -96,6 +96,20 @@ export async function main(argv: string[]): Promise<void> {
         ok = ok && p.ok;
       }
       process.exitCode = ok ? 0 : 1;
+    });
+
+  program.command('claude-env')
+    .description('print the export lines that point Claude Code at this gateway with the real context window: eval "$(packybridge claude-env)"')
+    .option('-c, --config <file>', 'config.yaml to read (default: $PACKYBRIDGE_CONFIG or ./config.yaml)')
+    .option('--codex-home <dir>', 'Codex CLI folder to read')
+    .option('--host <host>', 'the gateway\'s listen address (overrides host:)')
+    .option('-p, --port <port>', 'the gateway\'s listen port (overrides port:)', parsePort)
+    .action(async (o: { config?: string; codexHome?: string; host?: string; port?: number }) => {
+      const { printClaudeEnv } = await import('./claude-env-command.ts');
+      const r = await printClaudeEnv({ path: resolveConfigPath(o.config, env, process.cwd()), env, codexHome: codexHomeFrom(o.codexHome, env), host: o.host, port: o.port });
+      r.lines.forEach(print);
+      for (const e of r.errors) process.stderr.write(`packybridge claude-env: ${e}\n`);
+      process.exitCode = r.errors.length ? 1 : 0;
     });
 
   program.command('import-codex')

@@ -8,6 +8,7 @@ import { Runtime } from './runtime.ts';
 import { ConfigController } from './config-controller.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { notConfiguredMessage } from './routing/router.ts';
+import { claudeCodeEnv, clientUrl, commandLine } from './routing/claude-code-env.ts';
 import { startAccounting } from './accounting/start-accounting.ts';
 import { startSharedState } from './state/start-shared-state.ts';
 
@@ -82,7 +83,9 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   if (runtime.packycodeUsable()) {
     const p = snapshot.packycode;
     say(`packybridge: Packycode ready: ${p.baseUrl}, key ${maskSecret(p.credentials.openaiApiKey)}, default model ${p.defaults.model} (${p.defaults.modelReasoningEffort} effort), ${runtime.registry.list().length} models registered`);
-    say(`packybridge: point Claude Code at it: ANTHROPIC_BASE_URL=${url} ANTHROPIC_API_KEY=${snapshot.apiKeys.length ? '<one of api-keys>' : 'any-value'} claude`);
+    const claudeEnv = claudeCodeEnv(snapshot, runtime.registry, clientUrl(host, actualPort));
+    const notes = claudeEnv?.notes.map((n) => `  # ${n}`).join('') ?? '';
+    say(`packybridge: point Claude Code at it (or eval "$(packybridge claude-env)"): ${claudeEnv ? commandLine(claudeEnv) : `ANTHROPIC_BASE_URL=${url} claude`}${notes}`);
   } else {
     say(notConfiguredMessage(snapshot));
     say('packybridge: see config.example.yaml; requests to /v1/messages answer with this explanation until Packycode is configured.');

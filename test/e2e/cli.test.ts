@@ -2,7 +2,7 @@
 // and CODEX_HOME (no PACKYCODE_* variables), against the mock upstream.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,6 +156,8 @@ describe('packybridge serve', { concurrency: true }, () => {
     try {
       assert.match(gw.stderr(), /effective-source: codex-cli/);
       assert.match(gw.stderr(), /Packycode ready: .* key sk-…4321, default model gpt-5-codex \(medium effort\)/);
+      // Claude Code's environment, real window included (claude-env prints the same as export lines)
+      assert.match(gw.stderr(), new RegExp(`point Claude Code at it \\(or eval "\\$\\(packybridge claude-env\\)"\\): ANTHROPIC_BASE_URL=${gw.url} ANTHROPIC_AUTH_TOKEN=packybridge CLAUDE_CODE_AUTO_COMPACT_WINDOW=272000 CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY=1 claude`));
       assert.ok(!gw.stderr().includes(KEY));
       const res = await fetch(gw.url + '/v1/messages', {
         method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'anything' },
@@ -284,4 +286,41 @@ test('importing src/cli.ts does not run the command line', async () => {
   const code = await new Promise<number | null>((r) => child.on('close', r));
   assert.equal(code, 0);
   assert.equal(out, 'function\n', 'no gateway started, nothing printed');
+});
+
+describe('packybridge claude-env', { concurrency: true }, () => {
+  test('the export lines for Claude Code: local URL from the listen address, the real window, discovery on; they eval in sh', async () => {
+    const { dir, env } = box();
+    writeFileSync(join(dir, 'config.yaml'), `host: 0.0.0.0\nport: 9123\n${configYaml(mock.url)}  model-map:\n    - { match: "claude-*haiku*", model: codex-mini-latest }\n`);
+    const r = await run(['claude-env'], dir, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trimEnd().split('\n'), [
+      'export ANTHROPIC_BASE_URL=http://127.0.0.1:9123',
+      'export ANTHROPIC_AUTH_TOKEN=packybridge',
+      'export CLAUDE_CODE_AUTO_COMPACT_WINDOW=200000',
+      'export CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY=1',
+      '# the Claude names route to models with windows of 200000, 272000 tokens; the smallest is used',
+    ]);
+    assert.ok(!r.stdout.includes(KEY));
+    const sh = spawnSync('sh', ['-c', `eval "$1"; echo "$ANTHROPIC_BASE_URL $CLAUDE_CODE_AUTO_COMPACT_WINDOW $CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY"`, 'sh', r.stdout], { encoding: 'utf8' });
+    assert.equal(sh.stdout, 'http://127.0.0.1:9123 200000 1\n');
+    const overridden = await run(['claude-env', '--host', '::1', '--port', '8400'], dir, env);
+    assert.match(overridden.stdout, /^export ANTHROPIC_BASE_URL='http:\/\/\[::1\]:8400'$/m);
+  });
+
+  test('Packycode not configured, or port 0: exit 1 with the reason on stderr, nothing on stdout', async () => {
+    const { dir, env } = box();
+    const none = await run(['claude-env'], dir, env);
+    assert.equal(none.code, 1);
+    assert.equal(none.stdout, '');
+    assert.match(none.stderr, /packybridge claude-env: no Packycode configuration found/);
+    writeFileSync(join(dir, 'config.yaml'), `port: 0\n${configYaml(mock.url)}`);
+    const anyPort = await run(['claude-env'], dir, env);
+    assert.equal(anyPort.code, 1);
+    assert.match(anyPort.stderr, /port is 0 \(any free port\): pass --port/);
+    writeFileSync(join(dir, 'config.yaml'), 'port: 99999\n');
+    const bad = await run(['claude-env'], dir, env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /the configuration has 1 problem\(s\): run packybridge check/);
+  });
 });
