@@ -39,8 +39,8 @@ export interface RunClaudeOptions {
   prompt: string;
   /** the gateway's URL (ANTHROPIC_BASE_URL) */
   baseUrl: string;
-  /** ANTHROPIC_API_KEY */
-  apiKey: string;
+  /** ANTHROPIC_API_KEY; left unset when undefined (e.g. ANTHROPIC_AUTH_TOKEN in `env` instead) */
+  apiKey?: string;
   /** extra CLI arguments (--model, --allowedTools, ...) */
   args?: string[];
   /** extra environment variables, on top of the fixed set */
@@ -52,6 +52,8 @@ export interface RunClaudeOptions {
   homeFiles?: Record<string, string>;
   /** a debug log is written and returned in `debugLog` (Claude Code's --debug-file) */
   debugLog?: boolean;
+  /** run in this folder (home/, work/, tmp/ under it) and keep it, so a later run continues the session */
+  root?: string;
 }
 
 const STUB_MAX_BYTES = 4096; // the wrapper package's placeholder bin/claude.exe before its postinstall ran
@@ -92,11 +94,11 @@ export function findClaudeBinary(root = process.cwd(), version: ClaudeCodeVersio
 
 /** Runs `claude -p`; never rejects for the CLI's own failures (they are in the returned run). */
 export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
-  const root = mkdtempSync(join(tmpdir(), 'packybridge-claude-'));
+  const root = opts.root ?? mkdtempSync(join(tmpdir(), 'packybridge-claude-'));
   const home = join(root, 'home');
   const cwd = join(root, 'work');
   const tmp = join(root, 'tmp');
-  for (const d of [home, cwd, tmp]) mkdirSync(d);
+  for (const d of [home, cwd, tmp]) mkdirSync(d, { recursive: true });
   for (const [rel, content] of Object.entries(opts.homeFiles ?? {})) {
     mkdirSync(dirname(join(home, rel)), { recursive: true });
     writeFileSync(join(home, rel), content);
@@ -107,7 +109,7 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
     HOME: home,
     TMPDIR: tmp,
     ANTHROPIC_BASE_URL: opts.baseUrl,
-    ANTHROPIC_API_KEY: opts.apiKey,
+    ...(opts.apiKey !== undefined ? { ANTHROPIC_API_KEY: opts.apiKey } : {}),
     DISABLE_TELEMETRY: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     ...opts.env,
@@ -120,7 +122,8 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
     const debugLog = debugFile && existsSync(debugFile) ? readFileSync(debugFile, 'utf8') : undefined;
     return { ...run, result, events, debugLog, home, cwd };
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    if (opts.root === undefined) rmSync(root, { recursive: true, force: true });
+    else if (debugFile) rmSync(debugFile, { force: true });
   }
 }
 
