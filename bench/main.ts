@@ -18,6 +18,7 @@
 //   --reply 200                  text deltas per reply in the streams/profile phases
 //   --per-event                  the mock writes one event per write (a slow floor: the old default)
 //   --events-per-write N         the mock writes N events per write, one write per event-loop turn
+//   --no-ceiling                 streams phase without the ceiling proxy (bench/ceiling-proxy.ts) rows
 //   --count-first                streams phase on a gateway that answered count_tokens first (o200k tables loaded)
 //   --src                        gateway from src/ by type stripping (default: dist/, rebuilt when src/ is newer)
 //   --gateway-flags=--max-semi-space-size=16   node flags for the gateway
@@ -29,7 +30,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, killAllSync, memoryOf, removeDir, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll,
+  CLIENT_KEY, ROOT, cpuMsOf, startCeiling, type Ceiling, ensureBuilt, killAllSync, memoryOf, removeDir, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll,
   type Gateway, type LoadGen, type Mock,
 } from './procs.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
@@ -55,6 +56,7 @@ const { values: opt } = parseArgs({
     'stub-tokenizer': { type: 'boolean', default: false },
     request: { type: 'string', default: 'cc76k' },
     'count-first': { type: 'boolean', default: false },
+    'no-ceiling': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, '.bench/results.json') },
   },
 });
@@ -145,18 +147,21 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>): Promise
   return rows;
 }
 
-async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mock, gw: Gateway, levels: number[]): Promise<StreamRow[]> {
+async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mock, gw: Gateway, levels: number[], ceiling?: Ceiling): Promise<StreamRow[]> {
   const rows: StreamRow[] = [];
   for (const c of levels) {
     // a per-event reply costs the mock ~1 ms; one write per reply next to nothing: more requests then
     const requests = MOCK_MODE === 'per-event' ? (quick ? Math.max(100, c * 2) : Math.max(400, c * 8)) : Math.max(quick ? 300 : 1000, c * (quick ? 4 : 10));
-    for (const path of ['direct', 'through'] as const) {
-      const target = path === 'direct' ? t.direct : t.through;
-      const mem = path === 'through' ? sampleMemory(gw.pid) : null;
+    const paths = ceiling ? (['direct', 'ceiling', 'through'] as const) : (['direct', 'through'] as const);
+    for (const path of paths) {
+      const target = path === 'direct' ? t.direct : path === 'ceiling' ? { ...t.direct, origin: ceiling!.origin } : t.through;
+      // the gateway columns of a ceiling row are the ceiling proxy's
+      const pid = path === 'ceiling' ? ceiling!.proc.pid! : gw.pid;
+      const mem = path !== 'direct' ? sampleMemory(pid) : null;
       // warm-up first (connections, JIT), then the measured run with CPU accounting
-      const body: BodyName = path === 'direct' ? `${REQUEST}-direct` : REQUEST;
+      const body: BodyName = path === 'through' ? REQUEST : `${REQUEST}-direct`;
       await lg.run({ ...target, body, concurrency: c, requests: 0, warmup: Math.max(20, c), maxMs: 1 });
-      const cpu0 = { gw: cpuMsOf(gw.pid), mock: cpuMsOf(mock.proc.pid!), lg: cpuMsOf(lg.proc.pid!) };
+      const cpu0 = { gw: cpuMsOf(pid), mock: cpuMsOf(mock.proc.pid!), lg: cpuMsOf(lg.proc.pid!) };
       const r = await lg.run({ ...target, body, concurrency: c, requests, warmup: 0, maxMs: quick ? 6_000 : 15_000 });
       const per = (a: number, b: number): number => (r.completed + r.errors > 0 ? (b - a) / (r.completed + r.errors) : Number.NaN);
       const row: StreamRow = {
@@ -168,8 +173,8 @@ async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mo
         loadgenCpuMsPerReq: per(cpu0.lg, cpuMsOf(lg.proc.pid!)),
         loadavg: loadavg1(),
       };
-      if (path === 'through') {
-        row.gatewayCpuMsPerReq = per(cpu0.gw, cpuMsOf(gw.pid));
+      if (path !== 'direct') {
+        row.gatewayCpuMsPerReq = per(cpu0.gw, cpuMsOf(pid));
         row.gatewayPeakRssMb = mem!.stop();
       }
       rows.push(row);
@@ -315,7 +320,12 @@ async function main(): Promise<void> {
           if (r.errors > 0) throw new Error(`count_tokens before the streams failed: ${r.errorSamples[0]}`);
           log(`count_tokens answered first: gateway RSS ${memoryOf(gw.pid).rss.toFixed(0)} MB`);
         }
-        results.streams.push(...await streamsPhase(lg, t, mock, gw, levels));
+        const ceiling = opt['no-ceiling'] ? undefined : await startCeiling(mock.url);
+        try {
+          results.streams.push(...await streamsPhase(lg, t, mock, gw, levels, ceiling));
+        } finally {
+          if (ceiling) await stop(ceiling.proc);
+        }
       });
     }
     if (phases.has('profile')) {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, startGateway, startLoadGen, startMock, stop, stopAll, killAllSync } from './procs.ts';
+import { CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, startCeiling, startGateway, startLoadGen, startMock, stop, stopAll, killAllSync } from './procs.ts';
 import { bodyText } from './bodies.ts';
 import { summarize, fmt } from './stats.ts';
 
@@ -66,22 +66,27 @@ async function main(): Promise<void> {
   writeFileSync(files.direct, bodyText(`${opt.request}-direct`));
   const mock = await startMock(`long:${opt.reply}`, true);
   const gw = await startGateway(mock.url, { dist: !opt.src });
+  const ceiling = await startCeiling(mock.url);
   const lg = startLoadGen();
   const paths = {
     direct: { origin: mock.origin, path: '/v1/responses', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream-key-0000', accept: 'text/event-stream' }, mode: 'responses' as const },
     through: { origin: gw.origin, path: '/v1/messages?beta=true', headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' }, mode: 'anthropic' as const },
+    // bench/ceiling-proxy.ts in front of the mock: the least a Node gateway does (parse, re-serialise, pipe)
+    ceiling: { origin: '', path: '/v1/responses', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream-key-0000', accept: 'text/event-stream' }, mode: 'responses' as const },
   };
-  const rows: Array<{ c: number; path: 'direct' | 'through'; wrk: Figures; bench: Figures; load: string }> = [];
+  paths.ceiling.origin = ceiling.origin;
+  const rows: Array<{ c: number; path: 'direct' | 'ceiling' | 'through'; wrk: Figures; bench: Figures; load: string }> = [];
   const started = loadavg();
   try {
     for (const c of levels) {
-      for (const path of ['direct', 'through'] as const) {
+      for (const path of ['direct', 'ceiling', 'through'] as const) {
         const p = paths[path];
-        const body = path === 'direct' ? `${opt.request}-direct` : opt.request;
+        const body = path === 'through' ? opt.request : `${opt.request}-direct`;
+        const file = path === 'through' ? files.through : files.direct;
         // warm-up with the bench's client (connections, JIT), then wrk, then the bench's own generator
         await lg.run({ ...p, body, concurrency: c, requests: 0, warmup: Math.max(50, c * 2), maxMs: 1 });
         const cpu0 = cpuMsOf(gw.pid);
-        const w = runWrk(wrk, `${p.origin}${p.path}`, p.headers, files[path], c, seconds);
+        const w = runWrk(wrk, `${p.origin}${p.path}`, p.headers, file, c, seconds);
         if (path === 'through') w.gatewayCpuMsPerReq = (cpuMsOf(gw.pid) - cpu0) / Math.max(1, w.requests);
         const cpu1 = cpuMsOf(gw.pid);
         const r = await lg.run({ ...p, body, concurrency: c, requests: 1_000_000, warmup: 0, maxMs: seconds * 1000 });
@@ -97,6 +102,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await stop(gw.proc);
+    await stop(ceiling.proc);
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
     rmSync(gw.dir, { recursive: true, force: true });
@@ -111,11 +117,14 @@ async function main(): Promise<void> {
     fmt(x.wrk.p50), fmt(x.bench.p50), fmt(x.wrk.p90), fmt(x.bench.p90), fmt(x.wrk.p99), fmt(x.bench.p99), `${x.wrk.errors}/${x.bench.errors}`,
     x.path === 'through' ? `${fmt(x.wrk.gatewayCpuMsPerReq ?? Number.NaN)}/${fmt(x.bench.gatewayCpuMsPerReq ?? Number.NaN)}` : '', x.load.split(' ')[0]]);
   s += `| ${head.join(' | ')} |\n|${head.map(() => '--:').join('|')}|\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n\n`;
-  s += 'Through / direct floor, requests/s:\n\n| streams | by wrk | by the bench |\n|--:|--:|--:|\n';
+  s += 'Through / direct floor and ceiling / direct floor (the ceiling proxy: the most a Node gateway reaches here), requests/s:\n\n' +
+    '| streams | through, by wrk | by the bench | ceiling, by wrk | by the bench |\n|--:|--:|--:|--:|--:|\n';
+  const pct = (a: Figures | undefined, b: Figures | undefined): string => (a && b ? `${fmt((100 * a.rps) / b.rps, 0)}%` : '');
   for (const c of levels) {
     const d = rows.find((x) => x.c === c && x.path === 'direct');
     const t = rows.find((x) => x.c === c && x.path === 'through');
-    if (d && t) s += `| ${c} | ${fmt((100 * t.wrk.rps) / d.wrk.rps, 0)}% | ${fmt((100 * t.bench.rps) / d.bench.rps, 0)}% |\n`;
+    const k = rows.find((x) => x.c === c && x.path === 'ceiling');
+    s += `| ${c} | ${pct(t?.wrk, d?.wrk)} | ${pct(t?.bench, d?.bench)} | ${pct(k?.wrk, d?.wrk)} | ${pct(k?.bench, d?.bench)} |\n`;
   }
   process.stdout.write(s);
 }

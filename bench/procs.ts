@@ -54,6 +54,17 @@ export async function startMock(scenario: string, batch: boolean, delayMs = 0, e
   return { url: `${m[1]}/v1`, origin: m[1], proc };
 }
 
+export interface Ceiling { origin: string; proc: ChildProcess }
+
+/** The ceiling proxy (bench/ceiling-proxy.ts) in front of `upstreamUrl`. */
+export async function startCeiling(upstreamUrl: string): Promise<Ceiling> {
+  const proc = track(spawn(process.execPath, [...TS_FLAGS, ...GUARD, join(ROOT, 'bench/ceiling-proxy.ts'), upstreamUrl], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
+  const m = await firstLine(proc, proc.stdout!, /^ceiling (http:\/\/127\.0\.0\.1:\d+)$/, 'the ceiling proxy');
+  proc.stdout!.resume();
+  proc.stderr!.resume();
+  return { origin: m[1], proc };
+}
+
 export interface Gateway { origin: string; proc: ChildProcess; dir: string; pid: number }
 
 export const CLIENT_KEY = 'bench-client-key';

@@ -3,7 +3,8 @@ import type { TranslateResult } from './translate.ts';
 import { fmt, type Summary } from './stats.ts';
 
 export interface StreamRow {
-  path: 'direct' | 'through';
+  /** direct: the floor; through: packybridge; ceiling: bench/ceiling-proxy.ts, the least a Node gateway does */
+  path: 'direct' | 'through' | 'ceiling';
   /** batch: headers and the whole reply in one write (the default: the fastest floor); per-event: one write per
    *  event; events-per-write:N: N events per write, one write per event-loop turn */
   mock: 'per-event' | 'batch' | `events-per-write:${number}`;
@@ -118,8 +119,13 @@ export function evaluateTargets(r: Results): TargetResult[] {
   for (const c of [16, 64]) {
     const d = row(r.streams, 'direct', c);
     const t = row(r.streams, 'through', c);
+    const k = row(r.streams, 'ceiling', c);
     add(`throughput at ${c} streams, through / direct floor`, d && t ? (100 * t.rps) / d.rps : undefined, '>= 60', '%', (v) => v >= 60,
       d && t ? `${fmt(t.rps, 0)} / ${fmt(d.rps, 0)} req/s, load ${t.loadavg}` : undefined);
+    if (d && k) {
+      add(`throughput at ${c} streams, ceiling proxy / direct floor (the most a Node gateway reaches here)`, (100 * k.rps) / d.rps, '>= 60', '%', (v) => v >= 60,
+        `${fmt(k.rps, 0)} / ${fmt(d.rps, 0)} req/s: parse + re-serialise + pipe only`, true);
+    }
   }
   const d64 = row(r.streams, 'direct', 64);
   const t64 = row(r.streams, 'through', 64);
@@ -159,7 +165,9 @@ export function markdownReport(r: Results): string {
   if (r.streams.length > 0) {
     const x0 = r.streams[0];
     s += `**Streams** (the ${x0.request} request, ${x0.replyDeltas}-delta replies, mock: ${x0.mock === 'batch' ? 'each reply in one write' : x0.mock}; "through" = Anthropic /v1/messages stream:true via packybridge, ` +
-      '"direct" = the same conversation as a Responses request to the mock\'s /v1/responses: the floor). Times in ms; CPU % of one core.\n\n';
+      '"direct" = the same conversation as a Responses request to the mock\'s /v1/responses: the floor; ' +
+      '"ceiling" = that Responses request through bench/ceiling-proxy.ts, a bare Node proxy that only parses and re-serialises the body and pipes the reply: ' +
+      'the least any translating Node gateway must do, so the most it can reach). Times in ms; CPU % of one core; the gateway columns of the ceiling row are the proxy\'s.\n\n';
     s += table(
       ['path', 'streams', 'req/s', 'TTFB p50', 'p95', 'first text p50', 'p95', 'total p50', 'p95', 'errors', 'mock CPU %', 'gateway CPU %', 'gateway CPU ms/req', 'gateway peak RSS MB', 'load'],
       r.streams.map((x) => [

@@ -10,7 +10,6 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { notConfiguredMessage } from './routing/router.ts';
 import { claudeCodeEnv, clientUrl, commandLine } from './routing/claude-code-env.ts';
 import { startAccounting } from './accounting/start-accounting.ts';
-import { startSharedState } from './state/start-shared-state.ts';
 
 export interface ServeOptions extends LoadOptions {
   host?: string;
@@ -54,7 +53,10 @@ export async function startGateway(opts: ServeOptions): Promise<RunningGateway> 
   const logger = opts.logger ?? createLogger({ level: snapshot.logLevel });
   const runtime = new Runtime(snapshot, logger);
   const controller = new ConfigController(runtime, opts, loaded.fileText);
-  const shared = await startSharedState(runtime);
+  // the Redis client (ioredis) is loaded only when state.backend is redis: a single gateway never pays for it
+  const shared = runtime.snapshot.state.backend === 'redis'
+    ? await (await import('./state/start-shared-state.ts')).startSharedState(runtime)
+    : undefined;
   const accounting = startAccounting(runtime, { backend: shared?.usage });
   const app = await buildApp(runtime, { controller });
   const host = opts.host ?? snapshot.host;

@@ -38,7 +38,10 @@ export class UsageRecorder implements RequestObserver {
 
   constructor(backend: UsageBackend, opts: UsageRecorderOptions) {
     this.#backend = backend;
-    this.#opts = { flushMs: 1000, maxPending: 1000, onError: () => {}, ...opts };
+    // `?? default` per option, not a spread: an option passed as undefined (startAccounting passes its own
+    // optional flushMs through) would otherwise replace the default, and setInterval(fn, undefined) runs every
+    // millisecond (one SQLite transaction per request, and a timer waking the process a thousand times a second)
+    this.#opts = { ...opts, flushMs: opts.flushMs ?? 1000, maxPending: opts.maxPending ?? 1000, onError: opts.onError ?? (() => {}) };
     this.#timer = setInterval(() => { void this.flush(); }, this.#opts.flushMs);
     this.#timer.unref();
   }

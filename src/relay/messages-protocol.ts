@@ -62,6 +62,9 @@ class TranslatedStream implements Exchange {
   readonly #it: AsyncIterator<ResponsesEvent[]>;
   readonly #safeguards: SafeguardHook | undefined;
   #ended = false;
+  /** the part of an upstream batch not translated yet (see next()), and where it starts */
+  #rest: ResponsesEvent[] | null = null;
+  #restAt = 0;
 
   constructor(ctx: RelayContext, c: Candidate, t: StreamTranslator, batches: AsyncIterable<ResponsesEvent[]>, safeguards?: SafeguardHook) {
     this.#ctx = ctx;
@@ -74,14 +77,36 @@ class TranslatedStream implements Exchange {
   async next(): Promise<string | null> {
     if (this.#ended) return null;
     const t = this.#t;
-    const step = await this.#it.next();
     const out: StreamEvent[] = [];
-    if (step.done) {
-      this.#ended = true;
-      t.end().forEach((ev) => out.push(ev));
-    } else {
-      const batch = step.value;
-      for (let i = 0; i < batch.length; i++) t.push(batch[i], out);
+    let batch = this.#rest;
+    let i = this.#restAt;
+    this.#rest = null;
+    if (batch === null) {
+      const step = await this.#it.next();
+      if (step.done) {
+        this.#ended = true;
+        t.end().forEach((ev) => out.push(ev));
+      } else {
+        batch = step.value;
+        i = 0;
+      }
+    }
+    if (batch !== null) {
+      // Until the reply is committed, stop at the first delta: the client gets its first text as soon as it is
+      // translated, not after the rest of an upstream chunk (a relay or a fast upstream can send hundreds of
+      // events in one) has been; the rest of the chunk is the next call's, with no wait for the upstream.
+      const untilFirstDelta = !this.ready;
+      for (; i < batch.length; i++) {
+        t.push(batch[i], out);
+        if (untilFirstDelta && out.length > 0 && out[out.length - 1].type === 'content_block_delta') {
+          i++;
+          break;
+        }
+      }
+      if (i < batch.length) {
+        this.#rest = batch;
+        this.#restAt = i;
+      }
     }
     if (t.failed && !t.hasOutput) throw translatorFailure(t, this.#c);
     // [safeguards] verdicts onto the final message_delta (it alone may wait for the judge); the events go out

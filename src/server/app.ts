@@ -1,6 +1,7 @@
 // Builds the fastify app: request ids, client auth, Claude-shaped errors, the routes.
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { parseJsonBody } from './json-body.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ConfigController } from '../config-controller.ts';
 import { errorBody } from './errors.ts';
@@ -27,24 +28,14 @@ export interface AppOptions {
 }
 
 export function newRequestId(): string {
-  return `req_${randomBytes(12).toString('hex')}`;
+  // 122 random bits; randomUUID draws from a cached entropy pool (randomBytes asks the CSPRNG on every call)
+  const u = randomUUID();
+  return `req_${u.slice(0, 8)}${u.slice(9, 13)}${u.slice(14, 18)}${u.slice(19, 23)}${u.slice(24)}`;
 }
 
 /** Routes anyone may call: health probes (Claude Code sends HEAD / first); /metrics and /v0/management have their own guard. */
 function isPublicRoute(route: string): boolean {
   return route === '/' || route === '/healthz' || route === '/metrics' || route.startsWith('/v0/') || route.startsWith('/panel');
-}
-
-/** A 400 naming where and why the body is not JSON. */
-function jsonBodyError(body: string): Error & { statusCode: number } {
-  let message: string;
-  try {
-    JSON.parse(body);
-    message = 'the request body contains a forbidden key (__proto__ or constructor.prototype)';
-  } catch (e) {
-    message = `the request body is not valid JSON: ${(e as Error).message}`;
-  }
-  return Object.assign(new Error(message), { statusCode: 400 });
 }
 
 export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -83,24 +74,27 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   });
   installClientLimits(app, runtime);
 
-  // JSON bodies: fastify's own parser (prototype-poisoning checks kept), with the parse error spelled out.
-  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  // JSON bodies: JSON.parse and one walk refusing prototype-poisoning keys (json-body.ts), errors spelled out.
   app.removeContentTypeParser('application/json');
   // Read as bytes and decoded strictly: a body that is not UTF-8 is refused instead of having its bad bytes
   // silently replaced (Anthropic refuses it too).
   const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  const badBody = (message: string) => Object.assign(new Error(message), { statusCode: 400 });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     let text: string;
     try {
       text = utf8.decode(body as Buffer); // parseAs: 'buffer'
     } catch {
-      done(Object.assign(new Error('the request body is not valid UTF-8: send JSON encoded as UTF-8'), { statusCode: 400 }), undefined);
+      done(badBody('the request body is not valid UTF-8: send JSON encoded as UTF-8'), undefined);
       return;
     }
-    defaultJson(request, text, (err, value) => {
-      if (err && (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY') done(jsonBodyError(text), undefined);
-      else done(err, value);
-    });
+    if (text.trim() === '') {
+      done(badBody('the request body is empty: send a JSON object'), undefined);
+      return;
+    }
+    const parsed = parseJsonBody(text);
+    if (parsed.ok) done(null, parsed.value);
+    else done(badBody(parsed.message), undefined);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -7,11 +7,13 @@ import { crossOriginProblem } from './cors.ts';
 import { routeErrorBody } from './errors.ts';
 
 export function browserGuard(app: FastifyInstance, runtime: Runtime) {
+  // asked only for a Host that is neither loopback nor listed (server.address() is a system call)
+  const loopbackOnly = (): boolean => boundToLoopback(app.server);
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const host = request.headers.host;
     let problem: string | undefined;
     let errorKind = 'host-refused';
-    if (!hostAllowed(host, runtime.snapshot.allowedHosts ?? [], boundToLoopback(app.server))) {
+    if (!hostAllowed(host, runtime.snapshot.allowedHosts ?? [], loopbackOnly)) {
       problem = hostRefusal(host ?? '');
     } else {
       problem = crossOriginProblem(request.method, request.headers);

@@ -46,12 +46,13 @@ function listed(name: string, allowed: readonly string[]): boolean {
   return false;
 }
 
-export function hostAllowed(header: string | undefined, allowed: readonly string[], boundToLoopback: boolean): boolean {
+/** `boundToLoopback` may be a function: it is asked only for a name that is neither loopback nor listed. */
+export function hostAllowed(header: string | undefined, allowed: readonly string[], boundToLoopback: boolean | (() => boolean)): boolean {
   if (header === undefined || header === '') return true;
   if (allowed.includes('*')) return true;
   const name = hostName(header);
   if (isLoopbackName(name) || listed(name, allowed)) return true;
-  if (boundToLoopback) return false;
+  if (typeof boundToLoopback === 'function' ? boundToLoopback() : boundToLoopback) return false;
   return isIP(name) !== 0 || allowed.length === 0;
 }
 

@@ -1,0 +1,38 @@
+// The benchmark's ceiling: the least any translating gateway written in Node must do per request, and nothing
+// more. It reads the request, JSON.parses it and serialises it again (a gateway must read the conversation to
+// translate it), posts that upstream through an undici Pool, and pipes the reply's bytes back unparsed (no
+// event translation, no validation, no logging, no accounting). Its throughput against the direct floor is
+// the most a Node gateway can reach on this machine with this mock: targets above it are out of reach for
+// any implementation, and the bench says so next to them.
+//   node bench/ceiling-proxy.ts <upstream base URL, e.g. http://127.0.0.1:PORT/v1>
+// Prints `ceiling http://127.0.0.1:<port>` on stdout once it listens; POST /v1/responses.
+import { createServer } from 'node:http';
+import { Pool } from 'undici';
+
+const upstream = new URL(process.argv[2] ?? '');
+const pool = new Pool(upstream.origin, { connections: 512 });
+const path = `${upstream.pathname.replace(/\/$/, '')}/responses`;
+
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    pool.request({ method: 'POST', path, body, headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '', accept: 'text/event-stream' } })
+      .then(async (r) => {
+        res.writeHead(r.statusCode, { 'content-type': String(r.headers['content-type'] ?? 'text/event-stream') });
+        for await (const c of r.body) res.write(c);
+        res.end();
+      })
+      .catch((e: Error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`ceiling proxy: ${e.message}`);
+      });
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(0, '127.0.0.1', () => {
+  const a = server.address();
+  if (a && typeof a === 'object') process.stdout.write(`ceiling http://127.0.0.1:${a.port}\n`);
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { server.close(); void pool.close(); process.exit(0); });
