@@ -18,7 +18,7 @@
 //   --reply 200                  text deltas per reply in the streams/profile phases
 //   --per-event                  the mock writes one event per write (a slow floor: the old default)
 //   --events-per-write N         the mock writes N events per write, one write per event-loop turn
-//   --no-ceiling                 streams phase without the ceiling proxy (bench/ceiling-proxy.ts) rows
+//   --no-ceiling                 latency and streams phases without the ceiling proxy (bench/ceiling-proxy.ts) rows
 //   --count-first                streams phase on a gateway that answered count_tokens first (o200k tables loaded)
 //   --src                        gateway from src/ by type stripping (default: dist/, rebuilt when src/ is newer)
 //   --gateway-flags=--max-semi-space-size=16   node flags for the gateway
@@ -114,12 +114,13 @@ function mergeResults(a: LoadResult | undefined, b: LoadResult): LoadResult {
 }
 
 /** Added latency at 1 stream: direct and through, small and --request, interleaved in rounds so drift hits both alike. */
-async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>): Promise<LatencyRow[]> {
+async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?: Ceiling): Promise<LatencyRow[]> {
   const rounds = quick ? 2 : 8;
   const perRound = quick ? 40 : 100;
   const sizes = [...new Set(['small', REQUEST])];
   const kinds = sizes.flatMap((size) => [
     { key: `direct-${size}`, target: t.direct, body: `${size}-direct` },
+    ...(ceiling ? [{ key: `ceiling-${size}`, target: { ...t.direct, origin: ceiling.origin }, body: `${size}-direct` }] : []),
     { key: `through-${size}`, target: t.through, body: size },
   ]);
   const acc = new Map<string, LoadResult>();
@@ -141,8 +142,11 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>): Promise
       addedTtftP50: summarize(th.ttft).p50 - summarize(d.ttft).p50,
       addedTtftP95: summarize(th.ttft).p95 - summarize(d.ttft).p95,
     };
+    const k = acc.get(`ceiling-${size}`);
+    if (k) row.ceilingAddedTtftP50 = summarize(k.ttft).p50 - summarize(d.ttft).p50;
     rows.push(row);
-    log(`latency ${size}: time to first text p50 direct ${row.direct.ttft.p50.toFixed(3)} ms, through ${row.through.ttft.p50.toFixed(3)} ms, added ${row.addedTtftP50.toFixed(3)} ms`);
+    log(`latency ${size}: time to first text p50 direct ${row.direct.ttft.p50.toFixed(3)} ms, through ${row.through.ttft.p50.toFixed(3)} ms, added ${row.addedTtftP50.toFixed(3)} ms` +
+      (row.ceilingAddedTtftP50 !== undefined ? `; the ceiling proxy adds ${row.ceilingAddedTtftP50.toFixed(3)} ms` : ''));
   }
   return rows;
 }
@@ -300,7 +304,14 @@ async function main(): Promise<void> {
     if (phases.has('latency')) {
       // a short reply: the time to first text without a long burst competing for the cores
       log('added latency at 1 stream...');
-      await withServers(`text:${SHORT_REPLY}`, 'per-event', async (t) => { results.latency = await latencyPhase(lg, t); });
+      await withServers(`text:${SHORT_REPLY}`, 'per-event', async (t, mock) => {
+        const ceiling = opt['no-ceiling'] ? undefined : await startCeiling(mock.url);
+        try {
+          results.latency = await latencyPhase(lg, t, ceiling);
+        } finally {
+          if (ceiling) await stop(ceiling.proc);
+        }
+      });
     }
     const levels = opt.concurrency.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
     if (phases.has('count')) {

@@ -2,7 +2,7 @@
 // anew each time (as the gateway gets it), three ways, in alternating rounds (min and median of rounds):
 //   no cache        the cache cleared before every request: convertTools and JSON.stringify, as before it
 //   cache           the tools from the cache, JSON.stringify(body)
-//   cache + splice  the tools from the cache, serializeResponsesRequest(body) (their JSON serialised once)
+//   cache + splice  the tools from the cache, serializeResponsesRequest(body) (their bytes made once)
 // Usage: node bench/tool-cache.ts [--body cc76k] [--rounds 12] [--per-round 60]
 import { parseArgs } from 'node:util';
 import { toResponsesRequest } from '../src/translate/request-to-responses.ts';
@@ -24,7 +24,7 @@ for (let round = 0; round < Number(opt.rounds); round++) {
       const t0 = cpuUs();
       if (mode === 'no cache') toolConversionCache.clear();
       const { body } = toResponsesRequest(req, opts);
-      const json = mode === 'cache + splice' ? serializeResponsesRequest(body) : JSON.stringify(body);
+      const json = mode === 'cache + splice' ? serializeResponsesRequest(body) : Buffer.from(JSON.stringify(body));
       total += cpuUs() - t0;
       if (json.length === 0) throw new Error('empty body');
     }

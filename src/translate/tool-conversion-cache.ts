@@ -1,8 +1,8 @@
 // Claude Code resends the same tool definitions (24+ tools, 60-80 KB of schemas and descriptions) on every turn
 // of a session. This bounded cache keeps the converted Responses tools of each tool set seen recently, keyed by
 // their content, so a repeat costs one comparison instead of a conversion, and the same converted array (with
-// its JSON, serialised once) goes into every request of the session: serializeResponsesRequest() splices that
-// JSON into the upstream body instead of serialising the tools again.
+// its bytes, serialised once) goes into every request of the session: serializeResponsesRequest() splices those
+// bytes into the upstream body instead of serialising and encoding the tools again.
 // Memory only, never written anywhere; bounded in tool sets and in characters. Pure: no I/O, no config.
 import type { ToolDefinition } from '../wire/anthropic-request.ts';
 import type { FunctionTool, ResponsesRequest } from '../wire/responses-request.ts';
@@ -64,8 +64,8 @@ function fingerprint(tools: ToolDefinition[]): string {
   return key;
 }
 
-/** Converted tools this cache handed out, with their JSON (serialised on first use). */
-const jsonOf = new WeakMap<FunctionTool[], string | null>();
+/** Converted tool arrays this cache handed out (frozen, shared by every request that hit). */
+const fromCache = new WeakSet<FunctionTool[]>();
 
 export class ToolConversionCache {
   readonly maxEntries: number;
@@ -100,7 +100,7 @@ export class ToolConversionCache {
     if (hit !== undefined) this.#remove(key, hit);
     Object.freeze(converted); // shared by every request that hits: nothing may change it
     for (const t of converted) Object.freeze(t);
-    jsonOf.set(converted, null);
+    fromCache.add(converted);
     this.#entries.set(key, { tools, upstreamNames: tools.map((t) => names.toUpstream(t.name)), converted, chars });
     this.#chars += chars;
     while (this.#entries.size > this.maxEntries || this.#chars > this.maxChars) {
@@ -133,23 +133,39 @@ function sameNames(e: Entry, tools: ToolDefinition[], names: ToolNameMap): boole
 /** The process's cache (translation is per process; the bounds keep it small). */
 export const toolConversionCache = new ToolConversionCache();
 
+/** The UTF-8 bytes of a cached tool set's JSON, made on its first use, once per tool set. */
+const bytesOf = new WeakMap<FunctionTool[], Buffer>();
+
 /**
- * JSON.stringify(body), with the tools' JSON taken from the cache when they came from it (serialised once per
- * tool set, not once per request). The same bytes as JSON.stringify(body).
+ * The UTF-8 bytes of JSON.stringify(body), with the tools' bytes taken from the cache when they came from it
+ * (serialised and encoded once per tool set, not once per request): the parts around them are encoded and the
+ * three copied into one Buffer, so the tools, most of a Claude Code request, are neither stringified nor
+ * encoded again. Byte for byte what Buffer.from(JSON.stringify(body)) gives.
  */
-export function serializeResponsesRequest(body: ResponsesRequest): string {
+export function serializeResponsesRequest(body: ResponsesRequest): Buffer {
   const tools = body.tools as FunctionTool[] | undefined;
-  if (tools === undefined || !jsonOf.has(tools)) return JSON.stringify(body);
-  let toolsJson = jsonOf.get(tools);
-  if (toolsJson == null) {
-    toolsJson = JSON.stringify(tools);
-    jsonOf.set(tools, toolsJson);
+  if (tools === undefined || !fromCache.has(tools)) return Buffer.from(JSON.stringify(body));
+  let toolsBytes = bytesOf.get(tools);
+  if (toolsBytes === undefined) {
+    toolsBytes = Buffer.from(JSON.stringify(tools));
+    bytesOf.set(tools, toolsBytes);
   }
+  const pieces: Buffer[] = [];
   let out = '{';
+  let first = true;
   for (const k of Object.keys(body)) {
-    const v = k === 'tools' ? toolsJson : JSON.stringify((body as unknown as Record<string, unknown>)[k]);
+    if (k === 'tools') {
+      out += `${first ? '' : ','}"tools":`;
+      pieces.push(Buffer.from(out), toolsBytes);
+      out = '';
+      first = false;
+      continue;
+    }
+    const v = JSON.stringify((body as unknown as Record<string, unknown>)[k]);
     if (v === undefined) continue; // JSON.stringify leaves out undefined (and function) values
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${v}`;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${v}`;
+    first = false;
   }
-  return `${out}}`;
+  pieces.push(Buffer.from(`${out}}`));
+  return Buffer.concat(pieces);
 }

@@ -26,7 +26,7 @@ export interface UpstreamTarget {
 
 export interface OpenStreamOptions {
   target: UpstreamTarget;
-  /** the ResponsesRequest; serialised here, once (a string is sent as is) */
+  /** the ResponsesRequest; serialised here, once (a string or Buffer is sent as is) */
   body: unknown;
   signal?: AbortSignal;
   timeouts: TimeoutsConfig;
@@ -87,7 +87,7 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   const reply = await postUpstream({
     url,
     headers: buildRequestHeaders(target, opts.body, opts.headers),
-    body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    body: typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body),
     signal: opts.signal,
     timeouts: { connectMs: timeouts.connectMs, headersMs: timeouts.firstByteMs, idleMs: timeouts.idleMs },
     proxyUrl: target.proxyUrl,

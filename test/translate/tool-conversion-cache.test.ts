@@ -116,11 +116,11 @@ describe('serializeResponsesRequest', () => {
   });
   const opts = { upstreamModel: 'gpt-5-codex', defaultEffort: 'medium' as const, store: false, forwardSamplingParams: true };
 
-  it('gives the bytes of JSON.stringify, with tools from the cache (twice: serialised, then reused)', () => {
+  it('gives the UTF-8 bytes of JSON.stringify, with tools from the cache (twice: serialised, then reused)', () => {
     toolConversionCache.clear();
     for (let turn = 0; turn < 3; turn++) {
       const { body } = toResponsesRequest(request(toolSet()), opts);
-      assert.equal(serializeResponsesRequest(body), JSON.stringify(body));
+      assert.deepEqual(serializeResponsesRequest(body), Buffer.from(JSON.stringify(body)));
     }
     assert.ok(toolConversionCache.stats().hits >= 2);
   });
@@ -128,14 +128,24 @@ describe('serializeResponsesRequest', () => {
   it('a body whose tools did not come from the cache, or with no tools key, is plain JSON.stringify', () => {
     const { body } = toResponsesRequest(request(toolSet()), opts);
     const own = { ...body, tools: [...body.tools] };
-    assert.equal(serializeResponsesRequest(own), JSON.stringify(own));
+    assert.deepEqual(serializeResponsesRequest(own), Buffer.from(JSON.stringify(own)));
     const { tools: _t, ...none } = own;
-    assert.equal(serializeResponsesRequest(none as typeof own), JSON.stringify(none));
+    assert.deepEqual(serializeResponsesRequest(none as typeof own), Buffer.from(JSON.stringify(none)));
+  });
+
+  it('the tools first or last in the body, and non-ASCII text around them, come out byte for byte', () => {
+    toolConversionCache.clear();
+    const { body } = toResponsesRequest(request(toolSet()), opts);
+    toResponsesRequest(request(toolSet()), opts); // a hit: the array is the cache's
+    const { tools, ...rest } = body;
+    for (const b of [{ tools, ...rest, instructions: 'é — 中文 \u{1F600}' }, { ...rest, instructions: 'ü', tools }]) {
+      assert.deepEqual(serializeResponsesRequest(b), Buffer.from(JSON.stringify(b)));
+    }
   });
 
   it('leaves out undefined values as JSON.stringify does', () => {
     const { body } = toResponsesRequest(request(toolSet()), opts);
     const withUndefined = { ...body, temperature: undefined, tools: body.tools };
-    assert.equal(serializeResponsesRequest(withUndefined), JSON.stringify(withUndefined));
+    assert.deepEqual(serializeResponsesRequest(withUndefined), Buffer.from(JSON.stringify(withUndefined)));
   });
 });
