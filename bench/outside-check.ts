@@ -84,7 +84,7 @@ async function main(): Promise<void> {
         const body = path === 'through' ? opt.request : `${opt.request}-direct`;
         const file = path === 'through' ? files.through : files.direct;
         // warm-up with the bench's client (connections, JIT), then wrk, then the bench's own generator
-        await lg.run({ ...p, body, concurrency: c, requests: 0, warmup: Math.max(50, c * 2), maxMs: 1 });
+        await lg.run({ ...p, body, concurrency: c, requests: 0, warmup: Math.max(1500, c * 2), maxMs: 1 }); // the JIT warmed up (see WARMUP in main.ts)
         const cpu0 = cpuMsOf(gw.pid);
         const w = runWrk(wrk, `${p.origin}${p.path}`, p.headers, file, c, seconds);
         if (path === 'through') w.gatewayCpuMsPerReq = (cpuMsOf(gw.pid) - cpu0) / Math.max(1, w.requests);
