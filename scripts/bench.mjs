@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: runs bench/main.ts (TypeScript, by Node's type stripping) and passes the options on.
-//   npm run bench                      full run (~1.5 min on 2 cores)
+//   npm run bench                      full run (~3 min on 2 cores)
 //   npm run bench -- --quick           fewer requests
 //   npm run bench -- --only streams --concurrency 64 --cpu-prof
 // See bench/main.ts for every option. Results: .bench/results.json.
