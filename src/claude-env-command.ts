@@ -9,7 +9,9 @@ export async function printClaudeEnv(opts: LoadOptions & { host?: string; port?:
   const loaded = await loadConfig({ ...opts, persistSecretHash: false });
   const snapshot = loaded.snapshot;
   if (!snapshot || loaded.errors.length > 0) {
-    return { lines: [], errors: [`the configuration has ${loaded.errors.length} problem(s): run packybridge check`] };
+    // each problem with its fix, as `packybridge serve` prints them, so the user need not run check to see them
+    const each = loaded.errors.map((e) => `\n  - ${e.path}: ${e.message}; ${e.fix}`).join('');
+    return { lines: [], errors: [`the configuration has ${loaded.errors.length} problem(s): run packybridge check${each}`] };
   }
   const port = opts.port ?? snapshot.port;
   if (port === 0) return { lines: [], errors: ['port is 0 (any free port): pass --port with the port the gateway printed'] };

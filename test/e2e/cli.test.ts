@@ -322,5 +322,6 @@ describe('packybridge claude-env', { concurrency: true }, () => {
     const bad = await run(['claude-env'], dir, env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /the configuration has 1 problem\(s\): run packybridge check/);
+    assert.match(bad.stderr, /\n  - port: .+; /, 'the problem itself is printed, with its fix');
   });
 });
