@@ -112,6 +112,21 @@ export class Metrics {
   readonly clientErrors = new BoundedCounter({ name: 'packybridge_client_errors_total', help: 'Failed requests by client key name and error kind', labelNames: ['client', 'kind'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
   readonly clientWebSearches = new BoundedCounter({ name: 'packybridge_client_web_searches_total', help: 'Web searches by client key name', labelNames: ['client'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
   readonly inFlight = new Gauge({ name: 'packybridge_inflight_streams', help: 'Streams in flight', registers: [this.registry] });
+  readonly #caches = new Map<string, () => object>();
+  readonly requestCaches = new Gauge({
+    name: 'packybridge_request_cache', labelNames: ['cache', 'figure'] as const, registers: [this.registry],
+    help: 'In-memory caches of the request path, by cache (repeated_tail: the parsed system, tools and settings a client repeats every turn; tool_conversion: converted tool sets) and figure (entries, hits, misses, learned, bytes, chars)',
+    collect: () => {
+      for (const [cache, stats] of this.#caches) {
+        for (const [figure, v] of Object.entries(stats())) if (typeof v === 'number') this.requestCaches.set({ cache, figure }, v);
+      }
+    },
+  });
+
+  /** Reports a cache's figures (numbers only: counts and sizes, never content) under packybridge_request_cache. */
+  watchCache(name: string, stats: () => object): void {
+    this.#caches.set(name, stats);
+  }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'packybridge_' });

@@ -1,7 +1,9 @@
 // Builds the fastify app: request ids, client auth, Claude-shaped errors, the routes.
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { parseJsonBody } from './json-body.ts';
+import { parseJsonBytes } from './json-body.ts';
+import { RepeatedTailCache } from './repeated-tail.ts';
+import { toolConversionCache } from '../translate/tool-conversion-cache.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ConfigController } from '../config-controller.ts';
 import { errorBody } from './errors.ts';
@@ -74,25 +76,17 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   });
   installClientLimits(app, runtime);
 
-  // JSON bodies: JSON.parse and one walk refusing prototype-poisoning keys (json-body.ts), errors spelled out.
+  // JSON bodies: read as bytes, decoded strictly as UTF-8, JSON.parse and one walk refusing prototype-poisoning
+  // keys (json-body.ts), errors spelled out. The Messages routes share the tail Claude Code repeats every turn
+  // (system, tools, settings: repeated-tail.ts) instead of parsing it again.
   app.removeContentTypeParser('application/json');
-  // Read as bytes and decoded strictly: a body that is not UTF-8 is refused instead of having its bad bytes
-  // silently replaced (Anthropic refuses it too).
-  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const repeatedTails = new RepeatedTailCache();
+  runtime.metrics.watchCache('repeated_tail', () => repeatedTails.stats());
+  runtime.metrics.watchCache('tool_conversion', () => toolConversionCache.stats());
   const badBody = (message: string) => Object.assign(new Error(message), { statusCode: 400 });
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-    let text: string;
-    try {
-      text = utf8.decode(body as Buffer); // parseAs: 'buffer'
-    } catch {
-      done(badBody('the request body is not valid UTF-8: send JSON encoded as UTF-8'), undefined);
-      return;
-    }
-    if (text.trim() === '') {
-      done(badBody('the request body is empty: send a JSON object'), undefined);
-      return;
-    }
-    const parsed = parseJsonBody(text);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const route = request.routeOptions.url;
+    const parsed = parseJsonBytes(body as Buffer, route === '/v1/messages' || route === '/v1/messages/count_tokens' ? repeatedTails : undefined);
     if (parsed.ok) done(null, parsed.value);
     else done(badBody(parsed.message), undefined);
   });

@@ -88,6 +88,8 @@ export class ToolConversionCache {
     const key = fingerprint(tools);
     const hit = this.#entries.get(key);
     if (hit !== undefined && sameNames(hit, tools, names) && jsonEqual(hit.tools, tools)) {
+      // compared by identity next time when the same array comes again (a body's repeated tail shares it)
+      hit.tools = tools;
       this.#entries.delete(key);
       this.#entries.set(key, hit);
       this.#hits++;

@@ -388,10 +388,41 @@ function withToolPairing<T extends { messages: MessageParam[] }>(v: Validation<T
   return problem === undefined ? v : { ok: false, message: problem };
 }
 
-export function validateMessagesRequest(body: unknown): { ok: true; value: MessagesRequest } | { ok: false; message: string } {
-  return withToolPairing(validate<MessagesRequest>(messagesRequest, body));
+/**
+ * Fields already checked: the top-level keys of a tail a whole body passed `validFor` with (the same values,
+ * shared: repeated-tail.ts). Every field is checked on its own (no rule spans two top-level fields but the tool
+ * pairing, which looks at messages only), so a field that passed once passes again.
+ */
+export interface CheckedFields {
+  readonly keys: readonly string[];
+  readonly validFor: Set<string>;
 }
 
-export function validateCountTokensRequest(body: unknown): { ok: true; value: CountTokensRequest } | { ok: false; message: string } {
-  return withToolPairing(validate<CountTokensRequest>(countTokensRequest, body));
+type RequestSchema = typeof messagesRequest | typeof countTokensRequest;
+
+/** Schemas with some fields taken as checked, by name and keys (a handful: one per tail shape a client sends). */
+const trusting = new Map<string, z.ZodType>();
+
+function validateTrusting<T>(name: string, schema: RequestSchema, body: unknown, checked: CheckedFields | undefined): Validation<T> {
+  if (checked === undefined || checked.keys.length === 0) return validate<T>(schema, body);
+  if (!checked.validFor.has(name)) {
+    const v = validate<T>(schema, body);
+    if (v.ok) checked.validFor.add(name);
+    return v;
+  }
+  const id = `${name}\0${checked.keys.join('\0')}`;
+  let s = trusting.get(id);
+  if (s === undefined) {
+    s = schema.extend(Object.fromEntries(checked.keys.map((k) => [k, z.unknown()])));
+    if (trusting.size < 256) trusting.set(id, s);
+  }
+  return validate<T>(s, body);
+}
+
+export function validateMessagesRequest(body: unknown, checked?: CheckedFields): { ok: true; value: MessagesRequest } | { ok: false; message: string } {
+  return withToolPairing(validateTrusting<MessagesRequest>('messages', messagesRequest, body, checked));
+}
+
+export function validateCountTokensRequest(body: unknown, checked?: CheckedFields): { ok: true; value: CountTokensRequest } | { ok: false; message: string } {
+  return withToolPairing(validateTrusting<CountTokensRequest>('count_tokens', countTokensRequest, body, checked));
 }

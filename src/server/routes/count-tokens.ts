@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { validateCountTokensRequest } from '../../wire/anthropic-validate.ts';
+import { tailOf } from '../json-body.ts';
 import { errorBody, textBodyProblem } from '../errors.ts';
 import { capForLog } from '../../observability/logger.ts';
 
@@ -9,7 +10,7 @@ export function countTokensRoutes(app: FastifyInstance, runtime: Runtime): void 
   app.post('/v1/messages/count_tokens', async (request, reply) => {
     const started = performance.now();
     const textBody = textBodyProblem(request.body, request.headers['content-type']);
-    const v = textBody === undefined ? validateCountTokensRequest(request.body) : { ok: false as const, message: textBody };
+    const v = textBody === undefined ? validateCountTokensRequest(request.body, tailOf(request.body)) : { ok: false as const, message: textBody };
     if (!v.ok) {
       runtime.metrics.requests.inc({ route: '/v1/messages/count_tokens', model: 'unknown', status: '400' });
       return reply.code(400).send(errorBody('invalid_request_error', v.message, request.id));

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import { validateMessagesRequest } from '../../wire/anthropic-validate.ts';
+import { tailOf } from '../json-body.ts';
 import { webSearchProblem } from '../../translate/web-search.ts';
 import { candidatesFor, type Candidate, type CandidateList } from '../../routing/candidates.ts';
 import { sessionOf } from '../../routing/session.ts';
@@ -24,7 +25,7 @@ export function messagesRoutes(app: FastifyInstance, runtime: Runtime): void {
     const snapshot = runtime.snapshot; // this request keeps the configuration it started with
     runtime.counters.requests++;
     const textBody = textBodyProblem(request.body, request.headers['content-type']);
-    const validated = textBody === undefined ? validateMessagesRequest(request.body) : { ok: false as const, message: textBody };
+    const validated = textBody === undefined ? validateMessagesRequest(request.body, tailOf(request.body)) : { ok: false as const, message: textBody };
     // a request the upstream cannot honour as asked (web search blocked_domains) is refused, not quietly changed
     const unservable = validated.ok ? webSearchProblem(validated.value.tools) : undefined;
     const v = unservable === undefined ? validated : { ok: false as const, message: unservable };
