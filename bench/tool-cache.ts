@@ -6,7 +6,8 @@
 // Usage: node bench/tool-cache.ts [--body cc76k] [--rounds 12] [--per-round 60]
 import { parseArgs } from 'node:util';
 import { toResponsesRequest } from '../src/translate/request-to-responses.ts';
-import { serializeResponsesRequest, toolConversionCache } from '../src/translate/tool-conversion-cache.ts';
+import { toolConversionCache } from '../src/translate/tool-conversion-cache.ts';
+import { serializeResponsesRequest } from '../src/translate/serialize-request.ts';
 import { bodyText } from './bodies.ts';
 
 const { values: opt } = parseArgs({ options: { body: { type: 'string', default: 'cc76k' }, rounds: { type: 'string', default: '12' }, 'per-round': { type: 'string', default: '60' } } });

@@ -5,7 +5,7 @@ import type { CountTokensRequest, MessagesRequest } from '../wire/anthropic-requ
 import type { Message, StreamEvent } from '../wire/anthropic-stream.ts';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import { toResponsesRequest } from '../translate/request-to-responses.ts';
-import { serializeResponsesRequest } from '../translate/tool-conversion-cache.ts';
+import { serializeResponsesRequest } from '../translate/serialize-request.ts';
 import { StreamTranslator } from '../translate/stream-to-anthropic.ts';
 import { MessageAggregator } from '../translate/response-to-message.ts';
 import { thinkingBlocks, thinkingSummaries } from '../translate/thinking-display.ts';

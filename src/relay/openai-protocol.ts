@@ -7,6 +7,7 @@ import type { Usage } from '../wire/anthropic-stream.ts';
 import { openResponsesStream } from '../upstream/responses-client.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import { describeUpstreamError } from '../translate/upstream-error.ts';
+import { serializeResponsesRequest } from '../translate/serialize-request.ts';
 import { STATUS_FOR_TYPE, type ClientError } from '../server/errors.ts';
 import { toOpenAIError } from '../server/openai-errors.ts';
 import type { Candidate } from '../routing/candidates.ts';
@@ -169,6 +170,7 @@ export function openaiProtocol(spec: OpenAIRouteSpec): ClientProtocol {
       const upstream = await openResponsesStream({
         target: { baseUrl: c.baseUrl, apiKey: c.apiKey, headers: c.headers, proxyUrl: c.proxyUrl },
         body,
+        encode: serializeResponsesRequest, // no string of the whole conversation (serialize-request.ts)
         signal: ctx.abort.signal,
         timeouts: c.timeouts,
       });

@@ -1,11 +1,11 @@
 // Claude Code resends the same tool definitions (24+ tools, 60-80 KB of schemas and descriptions) on every turn
 // of a session. This bounded cache keeps the converted Responses tools of each tool set seen recently, keyed by
 // their content, so a repeat costs one comparison instead of a conversion, and the same converted array (with
-// its bytes, serialised once) goes into every request of the session: serializeResponsesRequest() splices those
-// bytes into the upstream body instead of serialising and encoding the tools again.
+// its bytes, serialised once: cachedToolBytes()) goes into every request of the session; serializeResponsesRequest()
+// (serialize-request.ts) splices those bytes into the upstream body instead of serialising and encoding the tools again.
 // Memory only, never written anywhere; bounded in tool sets and in characters. Pure: no I/O, no config.
 import type { ToolDefinition } from '../wire/anthropic-request.ts';
-import type { FunctionTool, ResponsesRequest } from '../wire/responses-request.ts';
+import type { FunctionTool } from '../wire/responses-request.ts';
 import { convertTools } from './convert-tools.ts';
 import type { ToolNameMap } from './tool-names.ts';
 
@@ -139,35 +139,16 @@ export const toolConversionCache = new ToolConversionCache();
 const bytesOf = new WeakMap<FunctionTool[], Buffer>();
 
 /**
- * The UTF-8 bytes of JSON.stringify(body), with the tools' bytes taken from the cache when they came from it
- * (serialised and encoded once per tool set, not once per request): the parts around them are encoded and the
- * three copied into one Buffer, so the tools, most of a Claude Code request, are neither stringified nor
- * encoded again. Byte for byte what Buffer.from(JSON.stringify(body)) gives.
+ * The UTF-8 bytes of JSON.stringify(tools) when this array is one the cache handed out (made once per tool set
+ * and kept with it); undefined for any other value. Callers must not change the Buffer.
  */
-export function serializeResponsesRequest(body: ResponsesRequest): Buffer {
-  const tools = body.tools as FunctionTool[] | undefined;
-  if (tools === undefined || !fromCache.has(tools)) return Buffer.from(JSON.stringify(body));
-  let toolsBytes = bytesOf.get(tools);
-  if (toolsBytes === undefined) {
-    toolsBytes = Buffer.from(JSON.stringify(tools));
-    bytesOf.set(tools, toolsBytes);
+export function cachedToolBytes(tools: unknown): Buffer | undefined {
+  if (!Array.isArray(tools) || !fromCache.has(tools as FunctionTool[])) return undefined;
+  const set = tools as FunctionTool[];
+  let bytes = bytesOf.get(set);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify(set));
+    bytesOf.set(set, bytes);
   }
-  const pieces: Buffer[] = [];
-  let out = '{';
-  let first = true;
-  for (const k of Object.keys(body)) {
-    if (k === 'tools') {
-      out += `${first ? '' : ','}"tools":`;
-      pieces.push(Buffer.from(out), toolsBytes);
-      out = '';
-      first = false;
-      continue;
-    }
-    const v = JSON.stringify((body as unknown as Record<string, unknown>)[k]);
-    if (v === undefined) continue; // JSON.stringify leaves out undefined (and function) values
-    out += `${first ? '' : ','}${JSON.stringify(k)}:${v}`;
-    first = false;
-  }
-  pieces.push(Buffer.from(`${out}}`));
-  return Buffer.concat(pieces);
+  return bytes;
 }

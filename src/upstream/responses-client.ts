@@ -28,6 +28,8 @@ export interface OpenStreamOptions {
   target: UpstreamTarget;
   /** the ResponsesRequest; serialised here, once (a string or Buffer is sent as is) */
   body: unknown;
+  /** how an object body becomes its bytes (default: JSON.stringify); the headers are still read from the object */
+  encode?: (body: object) => Buffer;
   signal?: AbortSignal;
   timeouts: TimeoutsConfig;
   /** extra request headers; they win over the defaults (names are case-insensitive) */
@@ -80,6 +82,14 @@ function noteProgress(watch: IdleWatch, events: ResponsesEvent[]): void {
   for (let i = 0; i < events.length; i++) if (isProgress(events[i])) { watch.progress(); return; }
 }
 
+/** The request's bytes: a string or Buffer as it is, an object through `encode` or JSON.stringify. */
+function bodyBytes(opts: OpenStreamOptions): string | Buffer {
+  const b = opts.body;
+  if (typeof b === 'string' || Buffer.isBuffer(b)) return b;
+  if (opts.encode !== undefined && typeof b === 'object' && b !== null) return opts.encode(b);
+  return JSON.stringify(b);
+}
+
 /** POST the request and resolve once the upstream's response headers are in (2xx) — or throw UpstreamError. */
 export async function openResponsesStream(opts: OpenStreamOptions): Promise<UpstreamStream> {
   const { target, timeouts } = opts;
@@ -87,7 +97,7 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   const reply = await postUpstream({
     url,
     headers: buildRequestHeaders(target, opts.body, opts.headers),
-    body: typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body),
+    body: bodyBytes(opts),
     signal: opts.signal,
     timeouts: { connectMs: timeouts.connectMs, headersMs: timeouts.firstByteMs, idleMs: timeouts.idleMs },
     proxyUrl: target.proxyUrl,

@@ -1,10 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ToolConversionCache, jsonEqual, serializeResponsesRequest, toolConversionCache } from '../../src/translate/tool-conversion-cache.ts';
+import { ToolConversionCache, cachedToolBytes, jsonEqual } from '../../src/translate/tool-conversion-cache.ts';
 import { convertTools } from '../../src/translate/convert-tools.ts';
 import { buildToolNameMap } from '../../src/translate/tool-names.ts';
-import { toResponsesRequest } from '../../src/translate/request-to-responses.ts';
-import type { MessagesRequest, ToolDefinition } from '../../src/wire/anthropic-request.ts';
+import type { ToolDefinition } from '../../src/wire/anthropic-request.ts';
 
 /** A tool set as a session resends it: parsed anew from JSON every turn (new objects, same content). */
 function toolSet(extra: Partial<ToolDefinition> = {}): ToolDefinition[] {
@@ -109,43 +108,16 @@ describe('ToolConversionCache', () => {
   });
 });
 
-describe('serializeResponsesRequest', () => {
-  const request = (tools: ToolDefinition[]): MessagesRequest => ({
-    model: 'claude-opus-4-8', max_tokens: 100, tools, metadata: { user_id: 'u' },
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'a "quoted" text, with \\ and \u2028 and \u0007' }] }],
-  });
-  const opts = { upstreamModel: 'gpt-5-codex', defaultEffort: 'medium' as const, store: false, forwardSamplingParams: true };
-
-  it('gives the UTF-8 bytes of JSON.stringify, with tools from the cache (twice: serialised, then reused)', () => {
-    toolConversionCache.clear();
-    for (let turn = 0; turn < 3; turn++) {
-      const { body } = toResponsesRequest(request(toolSet()), opts);
-      assert.deepEqual(serializeResponsesRequest(body), Buffer.from(JSON.stringify(body)));
-    }
-    assert.ok(toolConversionCache.stats().hits >= 2);
-  });
-
-  it('a body whose tools did not come from the cache, or with no tools key, is plain JSON.stringify', () => {
-    const { body } = toResponsesRequest(request(toolSet()), opts);
-    const own = { ...body, tools: [...body.tools] };
-    assert.deepEqual(serializeResponsesRequest(own), Buffer.from(JSON.stringify(own)));
-    const { tools: _t, ...none } = own;
-    assert.deepEqual(serializeResponsesRequest(none as typeof own), Buffer.from(JSON.stringify(none)));
-  });
-
-  it('the tools first or last in the body, and non-ASCII text around them, come out byte for byte', () => {
-    toolConversionCache.clear();
-    const { body } = toResponsesRequest(request(toolSet()), opts);
-    toResponsesRequest(request(toolSet()), opts); // a hit: the array is the cache's
-    const { tools, ...rest } = body;
-    for (const b of [{ tools, ...rest, instructions: 'é — 中文 \u{1F600}' }, { ...rest, instructions: 'ü', tools }]) {
-      assert.deepEqual(serializeResponsesRequest(b), Buffer.from(JSON.stringify(b)));
-    }
-  });
-
-  it('leaves out undefined values as JSON.stringify does', () => {
-    const { body } = toResponsesRequest(request(toolSet()), opts);
-    const withUndefined = { ...body, temperature: undefined, tools: body.tools };
-    assert.deepEqual(serializeResponsesRequest(withUndefined), Buffer.from(JSON.stringify(withUndefined)));
+describe('cachedToolBytes', () => {
+  it('gives the JSON bytes of an array the cache handed out (the same Buffer each time), nothing for others', () => {
+    const cache = new ToolConversionCache();
+    const tools = toolSet();
+    const converted = cache.convert(tools, namesFor(tools));
+    const bytes = cachedToolBytes(converted);
+    assert.deepEqual(bytes, Buffer.from(JSON.stringify(converted)));
+    assert.equal(cachedToolBytes(converted), bytes);
+    assert.equal(cachedToolBytes([...converted]), undefined);
+    assert.equal(cachedToolBytes(convertTools(tools, namesFor(tools))), undefined);
+    assert.equal(cachedToolBytes(undefined), undefined);
   });
 });

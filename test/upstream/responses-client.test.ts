@@ -58,6 +58,18 @@ test('streams a text reply: every event, in order, as sent', async () => {
   assert.equal(events.at(-1)?.type, 'response.completed');
 });
 
+test('an encode function makes the bytes of an object body; the session headers are still read from the object', async () => {
+  mock.enqueue(S.text('ok'));
+  let calls = 0;
+  const encode = (b: object): Buffer => { calls++; return Buffer.from(JSON.stringify({ ...b, encoded: true })); };
+  await collect(await open({ encode }));
+  const [req] = mock.requests;
+  assert.equal(calls, 1);
+  assert.deepEqual(req.body, { ...body, encoded: true });
+  assert.equal(req.headers['session-id'], 'sess-1234');
+  assert.equal(req.headers.session_id, 'sess-1234');
+});
+
 test('sends the body once as JSON with auth, SSE accept, user-agent and session headers', async () => {
   mock.enqueue(S.text('ok'));
   await collect(await open({ headers: { 'X-Extra': 'yes' } }));
