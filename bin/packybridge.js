@@ -24,7 +24,11 @@ if (typeof process.execve === 'function' && process.platform !== 'win32' && proc
     && extra.length > 0) {
   const env = { ...process.env };
   env.MALLOC_ARENA_MAX ??= '2'; // glibc: two malloc arenas, not eight per core
-  env.MALLOC_MMAP_THRESHOLD_ ??= '32768'; // glibc: socket buffers (64 KB) go back to the system when freed
+  // glibc: allocations up to 128 KB (socket reads are 64 KB, request bodies 76-124 KB) come from the arenas
+  // and are reused. Served by mmap instead (32 KB, tried before), every one is fresh zeroed pages and an
+  // munmap: at 64 streams of 76 KB requests 30-40 page faults a request and twice the CPU (3.6-5.0 ms ->
+  // 1.8-2.1 ms), for ~30 MB less resident memory. MALLOC_MMAP_THRESHOLD_=32768 trades back.
+  env.MALLOC_MMAP_THRESHOLD_ ??= '131072';
   process.execve(process.execPath, [process.execPath, ...extra, ...process.execArgv, ...process.argv.slice(1)], env);
 }
 const compiled = new URL('../dist/cli.js', import.meta.url);

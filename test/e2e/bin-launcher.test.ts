@@ -51,7 +51,7 @@ describe('bin/packybridge.js memory settings', { skip }, () => {
     assert.ok(argv.includes('--max-semi-space-size=8'), argv.join(' '));
     assert.ok(argv.includes('--heap-growing-percent=20'), argv.join(' '));
     assert.equal(env.get('MALLOC_ARENA_MAX'), '2');
-    assert.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '32768');
+    assert.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '131072');
     assert.equal(argv.filter((a) => a.endsWith('bin/packybridge.js')).length, 1, 'the script is not repeated');
   });
 
