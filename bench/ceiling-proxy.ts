@@ -1,9 +1,8 @@
-// The benchmark's ceiling: the least any translating gateway written in Node must do per request, and nothing
-// more. It reads the request, JSON.parses it and serialises it again (a gateway must read the conversation to
-// translate it), posts that upstream through an undici Pool, and pipes the reply's bytes back unparsed (no
-// event translation, no validation, no logging, no accounting). Its throughput against the direct floor is
-// the most a Node gateway can reach on this machine with this mock: targets above it are out of reach for
-// any implementation, and the bench says so next to them.
+// The benchmark's ceiling: a bare Node proxy. It reads the request, JSON.parses it and serialises it again,
+// posts that upstream through an undici Pool, and pipes the reply's bytes back unparsed (no event translation,
+// no validation, no logging, no accounting). A translating gateway must at least parse every event of the
+// reply, which this never does, so its throughput against the direct floor bounds what a translating Node
+// gateway reaches on this machine with this mock; the bench prints it next to the targets.
 //   node bench/ceiling-proxy.ts <upstream base URL, e.g. http://127.0.0.1:PORT/v1>
 // Prints `ceiling http://127.0.0.1:<port>` on stdout once it listens; POST /v1/responses.
 import { createServer } from 'node:http';

@@ -171,7 +171,7 @@ export function markdownReport(r: Results): string {
     s += `**Streams** (the ${x0.request} request, ${x0.replyDeltas}-delta replies, mock: ${x0.mock === 'batch' ? 'each reply in one write' : x0.mock}; "through" = Anthropic /v1/messages stream:true via packybridge, ` +
       '"direct" = the same conversation as a Responses request to the mock\'s /v1/responses: the floor; ' +
       '"ceiling" = that Responses request through bench/ceiling-proxy.ts, a bare Node proxy that only parses and re-serialises the body and pipes the reply: ' +
-      'the least any translating Node gateway must do, so the most it can reach). Times in ms; CPU % of one core; the gateway columns of the ceiling row are the proxy\'s.\n\n';
+      'it never parses the reply\'s events, which a translating gateway must, so it bounds what one can reach). Times in ms; CPU % of one core; the gateway columns of the ceiling row are the proxy\'s.\n\n';
     s += table(
       ['path', 'streams', 'req/s', 'TTFB p50', 'p95', 'first text p50', 'p95', 'total p50', 'p95', 'errors', 'mock CPU %', 'gateway CPU %', 'gateway CPU ms/req', 'gateway peak RSS MB', 'load'],
       r.streams.map((x) => [
