@@ -19,6 +19,7 @@
 //   --per-event                  the mock writes one event per write (a slow floor: the old default)
 //   --events-per-write N         the mock writes N events per write, one write per event-loop turn
 //   --no-ceiling                 latency and streams phases without the ceiling proxy (bench/ceiling-proxy.ts) rows
+//   --ceiling-events             the ceiling proxy also parses and re-serialises every reply event (a tighter bound)
 //   --count-first                streams phase on a gateway that answered count_tokens first (o200k tables loaded)
 //   --src                        gateway from src/ by type stripping (default: dist/, rebuilt when src/ is newer)
 //   --gateway-flags=--max-semi-space-size=16   node flags for the gateway
@@ -57,6 +58,7 @@ const { values: opt } = parseArgs({
     request: { type: 'string', default: 'cc76k' },
     'count-first': { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
+    'ceiling-events': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, '.bench/results.json') },
   },
 });
@@ -248,6 +250,7 @@ async function main(): Promise<void> {
         (opt['stub-tokenizer'] ? ', tokenizer stubbed out (--stub-tokenizer)' : '') +
         (opt['count-first'] ? ', count_tokens answered before the streams (--count-first)' : ''),
       quick,
+      ...(opt['ceiling-events'] ? { ceilingEvents: true } : {}),
     },
     streams: [], latency: [], cost: [],
     countTokens: {},
@@ -312,7 +315,7 @@ async function main(): Promise<void> {
       // a short reply: the time to first text without a long burst competing for the cores
       log('added latency at 1 stream...');
       await withServers(`text:${SHORT_REPLY}`, 'per-event', async (t, mock) => {
-        const ceiling = opt['no-ceiling'] ? undefined : await startCeiling(mock.url);
+        const ceiling = opt['no-ceiling'] ? undefined : await startCeiling(mock.url, opt['ceiling-events']);
         try {
           results.latency = await latencyPhase(lg, t, ceiling);
         } finally {
@@ -338,7 +341,7 @@ async function main(): Promise<void> {
           if (r.errors > 0) throw new Error(`count_tokens before the streams failed: ${r.errorSamples[0]}`);
           log(`count_tokens answered first: gateway RSS ${memoryOf(gw.pid).rss.toFixed(0)} MB`);
         }
-        const ceiling = opt['no-ceiling'] ? undefined : await startCeiling(mock.url);
+        const ceiling = opt['no-ceiling'] ? undefined : await startCeiling(mock.url, opt['ceiling-events']);
         try {
           results.streams.push(...await streamsPhase(lg, t, mock, gw, levels, ceiling));
         } finally {

@@ -4,7 +4,7 @@
 // right after, at 1/16/64 connections, through packybridge and straight to the mock (the direct floor: the
 // same conversation as a Responses request). Both count whole responses (wrk cannot time the first text):
 // requests/s and total-time percentiles are compared, and the through/direct ratio the targets are judged on.
-//   npm run bench:outside [-- --request cc76k --reply 200 --seconds 8 --concurrency 1,16,64 --src]
+//   npm run bench:outside [-- --request cc76k --reply 200 --seconds 8 --concurrency 1,16,64 --src --ceiling-events]
 // wrk is installed with apt-get when missing and this runs as root; otherwise: apt-get install wrk.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string', default: '8' },
     concurrency: { type: 'string', default: '1,16,64' },
     src: { type: 'boolean', default: false },
+    'ceiling-events': { type: 'boolean', default: false },
   },
 });
 
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   writeFileSync(files.direct, bodyText(`${opt.request}-direct`));
   const mock = await startMock(`long:${opt.reply}`, true);
   const gw = await startGateway(mock.url, { dist: !opt.src });
-  const ceiling = await startCeiling(mock.url);
+  const ceiling = await startCeiling(mock.url, opt['ceiling-events']);
   const lg = startLoadGen();
   const paths = {
     direct: { origin: mock.origin, path: '/v1/responses', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream-key-0000', accept: 'text/event-stream' }, mode: 'responses' as const },
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
     fmt(x.wrk.p50), fmt(x.bench.p50), fmt(x.wrk.p90), fmt(x.bench.p90), fmt(x.wrk.p99), fmt(x.bench.p99), `${x.wrk.errors}/${x.bench.errors}`,
     x.path === 'through' ? `${fmt(x.wrk.gatewayCpuMsPerReq ?? Number.NaN)}/${fmt(x.bench.gatewayCpuMsPerReq ?? Number.NaN)}` : '', x.load.split(' ')[0]]);
   s += `| ${head.join(' | ')} |\n|${head.map(() => '--:').join('|')}|\n${lines.map((l) => `| ${l.join(' | ')} |`).join('\n')}\n\n`;
-  s += 'Through / direct floor and ceiling / direct floor (the ceiling proxy: the most a Node gateway reaches here), requests/s:\n\n' +
+  s += `Through / direct floor and ceiling / direct floor (the ceiling proxy${opt['ceiling-events'] ? ' with --events, parsing and re-serialising every reply event' : ''}: the most a translating Node gateway reaches here), requests/s:\n\n` +
     '| streams | through, by wrk | by the bench | ceiling, by wrk | by the bench |\n|--:|--:|--:|--:|--:|\n';
   const pct = (a: Figures | undefined, b: Figures | undefined): string => (a && b ? `${fmt((100 * a.rps) / b.rps, 0)}%` : '');
   for (const c of levels) {

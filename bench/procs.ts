@@ -57,8 +57,9 @@ export async function startMock(scenario: string, batch: boolean, delayMs = 0, e
 export interface Ceiling { origin: string; proc: ChildProcess }
 
 /** The ceiling proxy (bench/ceiling-proxy.ts) in front of `upstreamUrl`. */
-export async function startCeiling(upstreamUrl: string): Promise<Ceiling> {
-  const proc = track(spawn(process.execPath, [...TS_FLAGS, ...GUARD, join(ROOT, 'bench/ceiling-proxy.ts'), upstreamUrl], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
+/** The ceiling proxy (bench/ceiling-proxy.ts); `events`: it also parses and re-serialises every reply event. */
+export async function startCeiling(upstreamUrl: string, events = false): Promise<Ceiling> {
+  const proc = track(spawn(process.execPath, [...TS_FLAGS, ...GUARD, join(ROOT, 'bench/ceiling-proxy.ts'), upstreamUrl, ...(events ? ['--events'] : [])], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
   const m = await firstLine(proc, proc.stdout!, /^ceiling (http:\/\/127\.0\.0\.1:\d+)$/, 'the ceiling proxy');
   proc.stdout!.resume();
   proc.stderr!.resume();

@@ -82,7 +82,7 @@ export interface TargetResult {
 export interface Results {
   date: string;
   machine: { cpu: string; cores: number; node: string; platform: string; loadavgAtStart: number; busyPctBeforeStart?: number };
-  setup: { request: string; mock: string; gateway: string; quick: boolean };
+  setup: { request: string; mock: string; gateway: string; quick: boolean; ceilingEvents?: boolean };
   translate?: TranslateResult;
   /** heap a stream's translator keeps in the middle of a 10,000-delta tool call (bench/retained.ts) */
   retainedKbPerStream?: number;
@@ -170,8 +170,11 @@ export function markdownReport(r: Results): string {
     const x0 = r.streams[0];
     s += `**Streams** (the ${x0.request} request, ${x0.replyDeltas}-delta replies, mock: ${x0.mock === 'batch' ? 'each reply in one write' : x0.mock}; "through" = Anthropic /v1/messages stream:true via packybridge, ` +
       '"direct" = the same conversation as a Responses request to the mock\'s /v1/responses: the floor; ' +
-      '"ceiling" = that Responses request through bench/ceiling-proxy.ts, a bare Node proxy that only parses and re-serialises the body and pipes the reply: ' +
-      'it never parses the reply\'s events, which a translating gateway must, so it bounds what one can reach). Times in ms; CPU % of one core; the gateway columns of the ceiling row are the proxy\'s.\n\n';
+      (r.setup.ceilingEvents
+        ? '"ceiling" = that Responses request through bench/ceiling-proxy.ts --events, a bare Node proxy that only parses and re-serialises the body and every reply event, translating nothing: '
+        : '"ceiling" = that Responses request through bench/ceiling-proxy.ts, a bare Node proxy that only parses and re-serialises the body and pipes the reply: ' +
+          'it never parses the reply\'s events, which a translating gateway must, ') +
+      'so it bounds what a translating gateway can reach). Times in ms; CPU % of one core; the gateway columns of the ceiling row are the proxy\'s.\n\n';
     s += table(
       ['path', 'streams', 'req/s', 'TTFB p50', 'p95', 'first text p50', 'p95', 'total p50', 'p95', 'errors', 'mock CPU %', 'gateway CPU %', 'gateway CPU ms/req', 'gateway peak RSS MB', 'load'],
       r.streams.map((x) => [

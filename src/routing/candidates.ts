@@ -71,8 +71,17 @@ export class KeyRotation {
 
 /** A short stable id for a key: never the key, and the same key always gives the same id. */
 export function keyId(provider: string, key: string | undefined): string {
-  return `${provider}/${createHash('sha256').update(key ?? '').digest('hex').slice(0, 10)}`;
+  const k = key ?? '';
+  // keys come from the configuration (a few, or a few hundred): hashed once, not on every request
+  let digest = keyDigests.get(k);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(k).digest('hex').slice(0, 10);
+    if (keyDigests.size >= 4096) keyDigests.clear();
+    keyDigests.set(k, digest);
+  }
+  return `${provider}/${digest}`;
 }
+const keyDigests = new Map<string, string>();
 
 /** The RoutingState id that marks a session's reasoning as refused by one key (a cooldown-shaped flag). */
 export function reasoningRefusedId(sessionId: string, keyIdValue: string): string {

@@ -292,11 +292,11 @@ function formatError(error: z.ZodError, body: unknown): string {
 export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /** Checks `body` against `schema`; the message names the path and what was expected (used by the OpenAI routes too). */
-export function validate<T>(schema: z.ZodType, body: unknown): Validation<T> {
+export function validate<T>(schema: z.ZodType, body: unknown, checkedKeys?: readonly string[]): Validation<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, message: `the request body must be a JSON object (such as {"model": ..., "messages": [...]}), received a JSON ${describe(body)}` };
   }
-  const deep = tooDeepPath(body);
+  const deep = tooDeepPath(body, MAX_JSON_NESTING, checkedKeys);
   if (deep) {
     return { ok: false, message: `${shortPath(deep)}: nested more than ${MAX_JSON_NESTING} levels deep (arrays and objects inside each other); send flatter JSON` };
   }
@@ -416,7 +416,7 @@ function validateTrusting<T>(name: string, schema: RequestSchema, body: unknown,
     s = schema.extend(Object.fromEntries(checked.keys.map((k) => [k, z.unknown()])));
     if (trusting.size < 256) trusting.set(id, s);
   }
-  return validate<T>(s, body);
+  return validate<T>(s, body, checked.keys);
 }
 
 export function validateMessagesRequest(body: unknown, checked?: CheckedFields): { ok: true; value: MessagesRequest } | { ok: false; message: string } {

@@ -5,9 +5,19 @@
 /** Arrays and objects nested inside each other; the body itself is level 1. Claude Code's deepest is 11. */
 export const MAX_JSON_NESTING = 128;
 
-/** The path to the first array or object nested deeper than `max` levels, or null when there is none. */
-export function tooDeepPath(value: unknown, max = MAX_JSON_NESTING): PropertyKey[] | null {
-  return walk(value, 1, max);
+/**
+ * The path to the first array or object nested deeper than `max` levels, or null when there is none. `skip`:
+ * top-level keys of an object not to walk (values checked before, such as a shared repeated tail's).
+ */
+export function tooDeepPath(value: unknown, max = MAX_JSON_NESTING, skip?: readonly string[]): PropertyKey[] | null {
+  if (skip === undefined || skip.length === 0 || typeof value !== 'object' || value === null || Array.isArray(value)) return walk(value, 1, max);
+  if (max < 1) return [];
+  for (const key in value) {
+    if (skip.includes(key)) continue;
+    const p = walk((value as Record<string, unknown>)[key], 2, max);
+    if (p) { p.unshift(key); return p; }
+  }
+  return null;
 }
 
 function walk(v: unknown, depth: number, max: number): PropertyKey[] | null {

@@ -78,3 +78,12 @@ test('tooDeepPath: paths and limits', () => {
   assert.equal(tooDeepPath('text', 1), null);
   assert.deepEqual(tooDeepPath(JSON.parse(nested(200_000)), 128)?.length, 128);
 });
+
+test('tooDeepPath: top-level keys checked before (a shared tail) are skipped, every other one walked', () => {
+  const body = { model: 'm', messages: [[[[]]]], tools: [[[[]]]] };
+  assert.deepEqual(tooDeepPath(body, 4), ['messages', 0, 0, 0]);
+  assert.deepEqual(tooDeepPath(body, 4, ['messages']), ['tools', 0, 0, 0]);
+  assert.equal(tooDeepPath(body, 4, ['messages', 'tools']), null);
+  assert.deepEqual(tooDeepPath(body, 0, ['messages', 'tools']), [], 'the body itself is over a limit of 0');
+  assert.deepEqual(tooDeepPath([[[]]], 2, ['0']), [0, 0], 'an array body: nothing skipped');
+});
