@@ -5,6 +5,10 @@
 // often says it) costs nothing, since only keys are looked at.
 
 import type { RepeatedTail, RepeatedTailCache } from './repeated-tail.ts';
+import { hasPoisonKey } from './poison-keys.ts';
+import { knownHead, reuseHead } from './repeated-messages.ts';
+
+export { hasPoisonKey };
 
 export type JsonBodyResult = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -20,33 +24,6 @@ export function parseJsonBody(text: string): JsonBodyResult {
     return { ok: false, message: 'the request body contains a forbidden key (__proto__ or constructor.prototype)' };
   }
   return { ok: true, value };
-}
-
-/**
- * Whether a parsed JSON value holds a `__proto__` key, or a `constructor` key whose value is an object with a
- * `prototype` key, at any depth. Iterative: a body nested deeper than the call stack cannot overflow it here
- * (the depth limit is checked by the validation that follows).
- */
-export function hasPoisonKey(root: object): boolean {
-  const stack: object[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i];
-        if (typeof x === 'object' && x !== null) stack.push(x);
-      }
-      continue;
-    }
-    for (const key in v) {
-      const x = (v as Record<string, unknown>)[key];
-      if (key === '__proto__') return true;
-      if (typeof x !== 'object' || x === null) continue;
-      if (key === 'constructor' && Object.prototype.hasOwnProperty.call(x, 'prototype')) return true;
-      stack.push(x);
-    }
-  }
-  return false;
 }
 
 /** The repeated tail a parsed body shares (set by parseJsonBytes on a hit): its fields were checked before. */
@@ -66,7 +43,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function parseJsonBytes(body: Buffer, cache?: RepeatedTailCache): JsonBodyResult {
   const split = cache?.split(body);
   if (split !== undefined) {
-    const value = parseHead(body, split.at, split.tail);
+    const value = parseHead(body, split.at, split.tail, cache!);
     if (value !== undefined) return { ok: true, value };
   }
   let text: string;
@@ -83,25 +60,36 @@ export function parseJsonBytes(body: Buffer, cache?: RepeatedTailCache): JsonBod
 
 /**
  * The members before `at` and the tail's values, as JSON.parse(body) would give; undefined to parse it whole.
- * The head is read as `head}`: the tail's first byte (its comma) is swapped for a brace while it is decoded,
- * so no second copy of a long conversation is made (strings over 128 KB are costly to make: fresh pages).
+ * The messages the previous body with this tail had in the same bytes are shared, and only the rest is parsed
+ * (repeated-messages.ts). Else the head is read as `head}`: the tail's first byte (its comma) is swapped for a
+ * brace while it is decoded, so no second copy of a long conversation is made (strings over 128 KB are costly
+ * to make: fresh pages).
  */
-function parseHead(body: Buffer, at: number, tail: RepeatedTail): Record<string, unknown> | undefined {
+function parseHead(body: Buffer, at: number, tail: RepeatedTail, cache: RepeatedTailCache): Record<string, unknown> | undefined {
+  const known = tail.head;
+  const reused = known === undefined ? undefined : reuseHead(body, at, known);
   let value: unknown;
-  try {
-    body[at] = CLOSE_BRACE;
-    value = JSON.parse(utf8.decode(body.subarray(0, at + 1)));
-  } catch {
-    return undefined;
-  } finally {
-    body[at] = COMMA;
+  if (reused !== undefined) {
+    value = reused.value;
+    cache.keepHead(tail, knownHead(body, at, reused.value, { ends: known!.ends, count: reused.shared }), body.length, true);
+  } else {
+    try {
+      body[at] = CLOSE_BRACE;
+      value = JSON.parse(utf8.decode(body.subarray(0, at + 1)));
+    } catch {
+      return undefined;
+    } finally {
+      body[at] = COMMA;
+    }
+    // `{` alone would make `{}` here while the body itself (`{,"system":...`) is not JSON
+    if (!isPlainObject(value) || Object.keys(value).length === 0 || hasPoisonKey(value)) return undefined;
+    cache.keepHead(tail, knownHead(body, at, value), body.length, false);
   }
-  // `{` alone would make `{}` here while the body itself (`{,"system":...`) is not JSON
-  if (!isPlainObject(value) || Object.keys(value).length === 0 || hasPoisonKey(value)) return undefined;
+  const head = value as Record<string, unknown>;
   const values = tail.values!;
-  for (const k of tail.keys) value[k] = values[k];
-  tails.set(value, tail);
-  return value;
+  for (const k of tail.keys) head[k] = values[k];
+  tails.set(head, tail);
+  return head;
 }
 
 const COMMA = 0x2c;

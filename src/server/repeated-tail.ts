@@ -12,7 +12,9 @@
 // Anything else (a head that is not a valid prefix, bad UTF-8) falls back to parsing the whole body.
 //
 // Memory only, never written anywhere; bounded in entries and bytes.
-import { hasPoisonKey } from './json-body.ts';
+import { hasPoisonKey } from './poison-keys.ts';
+import { deepFreeze } from './deep-freeze.ts';
+import type { KnownHead } from './repeated-messages.ts';
 
 /** The keys whose values grow turn by turn; the tail is what follows the first of them. */
 const GROWING_KEYS = ['messages'];
@@ -27,9 +29,13 @@ export interface RepeatedTail {
   values: Readonly<Record<string, unknown>> | null;
   /** the validations (by name) a body with this tail passed in full: its fields need not be checked again */
   readonly validFor: Set<string>;
+  /** the head (model, messages) of the last body with this tail, for the next one (repeated-messages.ts) */
+  head: KnownHead | undefined;
+  /** the bytes that head keeps alive (the whole body it is a view of) */
+  headBytes: number;
 }
 
-export interface RepeatedTailStats { entries: number; bytes: number; hits: number; misses: number; learned: number }
+export interface RepeatedTailStats { entries: number; bytes: number; hits: number; misses: number; learned: number; heads: number; headBytes: number; headHits: number }
 
 export interface TailSplit {
   tail: RepeatedTail;
@@ -48,10 +54,39 @@ export class RepeatedTailCache {
   #misses = 0;
   #learned = 0;
 
-  constructor(opts: { maxEntries?: number; maxBytes?: number; minTailBytes?: number } = {}) {
+  readonly maxHeadBytes: number;
+  #headBytes = 0;
+  #headHits = 0;
+
+  constructor(opts: { maxEntries?: number; maxBytes?: number; minTailBytes?: number; maxHeadBytes?: number } = {}) {
     this.maxEntries = opts.maxEntries ?? 32;
     this.maxBytes = opts.maxBytes ?? 8 * 1024 * 1024;
     this.minTailBytes = opts.minTailBytes ?? 2048;
+    // the previous bodies kept for their messages: a 300 KB Claude Code session costs ~2x that (bytes and heap)
+    this.maxHeadBytes = opts.maxHeadBytes ?? 16 * 1024 * 1024;
+  }
+
+  /**
+   * Keeps `head` as the tail's previous head (or forgets it), within the byte budget: the heads of the least
+   * recently used tails go first, and a head alone over the budget is not kept. `shared`: it was built from
+   * the previous head (counted as a hit).
+   */
+  keepHead(tail: RepeatedTail, head: KnownHead | undefined, bodyBytes: number, shared: boolean): void {
+    if (shared) this.#headHits++;
+    this.#headBytes -= tail.headBytes;
+    tail.head = undefined;
+    tail.headBytes = 0;
+    if (head === undefined || bodyBytes > this.maxHeadBytes || !this.#entries.has(tail)) return;
+    tail.head = head;
+    tail.headBytes = bodyBytes;
+    this.#headBytes += bodyBytes;
+    for (const e of this.#entries) {
+      if (this.#headBytes <= this.maxHeadBytes) break;
+      if (e === tail || e.head === undefined) continue;
+      this.#headBytes -= e.headBytes;
+      e.head = undefined;
+      e.headBytes = 0;
+    }
   }
 
   /**
@@ -86,7 +121,7 @@ export class RepeatedTailCache {
     if (at < 0) return; // written with whitespace or escapes: not cached
     const size = body.length - at;
     if (size < this.minTailBytes || size > this.maxBytes / 4) return;
-    const entry: RepeatedTail = { bytes: Buffer.from(body.subarray(at)), keys: [], values: null, validFor: new Set() };
+    const entry: RepeatedTail = { bytes: Buffer.from(body.subarray(at)), keys: [], values: null, validFor: new Set(), head: undefined, headBytes: 0 };
     this.#entries.add(entry);
     this.#bytes += size;
     for (const old of this.#entries) {
@@ -96,12 +131,15 @@ export class RepeatedTailCache {
   }
 
   stats(): RepeatedTailStats {
-    return { entries: this.#entries.size, bytes: this.#bytes, hits: this.#hits, misses: this.#misses, learned: this.#learned };
+    let heads = 0;
+    for (const e of this.#entries) if (e.head !== undefined) heads++;
+    return { entries: this.#entries.size, bytes: this.#bytes, hits: this.#hits, misses: this.#misses, learned: this.#learned, heads, headBytes: this.#headBytes, headHits: this.#headHits };
   }
 
   clear(): void {
     this.#entries.clear();
     this.#bytes = 0;
+    this.#headBytes = 0;
   }
 
   #learn(e: RepeatedTail): boolean {
@@ -120,21 +158,12 @@ export class RepeatedTailCache {
   }
 
   #remove(e: RepeatedTail): void {
-    if (this.#entries.delete(e)) this.#bytes -= e.bytes.length;
+    if (!this.#entries.delete(e)) return;
+    this.#bytes -= e.bytes.length;
+    this.#headBytes -= e.headBytes;
+    e.head = undefined;
+    e.headBytes = 0;
   }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Freezes a parsed JSON value and everything in it: shared by every request with this tail, nothing may change it. */
-function deepFreeze(root: object): void {
-  const stack: object[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    Object.freeze(v);
-    for (const key in v) {
-      const x = (v as Record<string, unknown>)[key];
-      if (typeof x === 'object' && x !== null) stack.push(x);
-    }
-  }
-}

@@ -57,7 +57,7 @@ describe('repeated tails', () => {
     assert.ok(Object.isFrozen(third.tools) && Object.isFrozen((third.tools as object[])[0]));
     assert.throws(() => { ((third.system as Array<{ text: string }>)[0]).text = 'changed'; }, TypeError);
     assert.equal(Object.isFrozen(third.messages), false, 'the head is the request\'s own');
-    assert.deepEqual(cache.stats(), { entries: 1, bytes: cache.stats().bytes, hits: 2, misses: 1, learned: 1 });
+    assert.deepEqual(cache.stats(), { entries: 1, bytes: cache.stats().bytes, hits: 2, misses: 1, learned: 1, heads: 1, headBytes: cache.stats().headBytes, headHits: 0 });
   });
 
   test('every captured Claude Code 2.1.332 request, sent three times with other messages: JSON.parse\'s value', () => {
