@@ -8,8 +8,6 @@ import type { RepeatedTail, RepeatedTailCache } from './repeated-tail.ts';
 import { hasPoisonKey } from './poison-keys.ts';
 import { knownHead, reuseHead } from './repeated-messages.ts';
 
-export { hasPoisonKey };
-
 export type JsonBodyResult = { ok: true; value: unknown } | { ok: false; message: string };
 
 /** Parses `text`; a body that is not JSON, or carries a poisoning key, gets a message saying where and why. */
@@ -71,7 +69,7 @@ function parseHead(body: Buffer, at: number, tail: RepeatedTail, cache: Repeated
   let value: unknown;
   if (reused !== undefined) {
     value = reused.value;
-    cache.keepHead(tail, knownHead(body, at, reused.value, { ends: known!.ends, count: reused.shared }), body.length, true);
+    cache.keepHead(tail, knownHead(body, at, reused.value, { known: known!, shared: reused.shared }), body.length, true);
   } else {
     try {
       body[at] = CLOSE_BRACE;

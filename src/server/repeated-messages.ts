@@ -5,12 +5,13 @@
 // only the rest is parsed, as `[` + the bytes after the last shared message's comma.
 //
 // Why this is sound: a message's end offset is only kept after JSON.stringify of the parsed message matched the
-// body's bytes exactly at the offset where it had to start (right after `"messages":[`, itself matched, or
+// bytes of the body it was parsed from exactly at the offset where it had to start (right after `"messages":[`, itself matched, or
 // after the previous message's comma), so each kept offset is a boundary between elements of the top-level
 // messages array. A new head that has the same bytes up to and including such a comma is, up to there, in the
 // same parser state; `[` + the rest parses as an array only when the rest is exactly the array's remaining
 // elements and its closing bracket. Anything else falls back to parsing the head whole.
-import type { RepeatedTail } from './repeated-tail.ts';
+// The offsets are found lazily, only for the messages inside the bytes the next head shares: a body that shares
+// nothing with the previous one (two sessions on one tail, count_tokens between messages) costs no check.
 import { hasPoisonKey } from './poison-keys.ts';
 import { deepFreeze } from './deep-freeze.ts';
 
@@ -18,15 +19,20 @@ const COMMA = 0x2c;
 const CLOSE_BRACKET = 0x5d;
 const BLOCK = 4096;
 
-/** The previous head of a tail: its bytes, its values (messages frozen) and the verified end of each message. */
+/** The previous head of a tail: its bytes, its values and the end of each message placed so far. */
 export interface KnownHead {
   /** the body's bytes before the tail (a view of the previous request's body) */
   readonly bytes: Buffer;
   /** the head's keys, in order; `messages` is the last */
   readonly keys: readonly string[];
+  /** its values; `messages` is its own frozen copy of the array (each message frozen once placed) */
   readonly values: Readonly<Record<string, unknown>>;
-  /** the offset of the comma (or closing bracket) after each message, as far as verified from the first */
-  readonly ends: readonly number[];
+  /** the offset of the comma (or closing bracket) after each message, placed from the first, as far as needed */
+  readonly ends: number[];
+  /** where the first message starts: undefined until asked, -1 when the bytes before it are not as expected */
+  start: number | undefined;
+  /** a message's JSON text differed from its bytes: none from it on can be placed */
+  stuck: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -46,6 +52,7 @@ export function commonPrefix(a: Buffer, b: Buffer, n: number): number {
  */
 export function reuseHead(body: Buffer, at: number, known: KnownHead): { value: Record<string, unknown>; shared: number } | undefined {
   const same = commonPrefix(body, known.bytes, Math.min(at, known.bytes.length));
+  placeMessages(known, same);
   let j = known.ends.length - 1;
   while (j >= 0 && known.ends[j] >= same) j--;
   if (j < 0) return undefined;
@@ -72,51 +79,65 @@ export function reuseHead(body: Buffer, at: number, known: KnownHead): { value: 
 }
 
 /**
- * What to keep of a parsed head for the next request of its tail: its messages frozen (shared from now on)
- * and the end of each message whose JSON text is exactly the body's bytes where it stands, counted from
- * `from` (the messages before it: `ends` of the head it was built from). Undefined when not even the first
- * message can be placed.
+ * What to keep of a parsed head for the next request of its tail, or undefined when its last member is not
+ * the messages array. `from`: the head it was built from and how many of its messages it shares (their ends
+ * carry over: the bytes up to them are the same).
  */
-export function knownHead(body: Buffer, at: number, value: Record<string, unknown>, from?: { ends: readonly number[]; count: number }): KnownHead | undefined {
+export function knownHead(body: Buffer, at: number, value: Record<string, unknown>, from?: { known: KnownHead; shared: number }): KnownHead | undefined {
   const keys = Object.keys(value);
   const messages = value.messages;
   if (keys[keys.length - 1] !== 'messages' || !Array.isArray(messages) || messages.length === 0 || body[at - 1] !== CLOSE_BRACKET) return undefined;
-  const ends: number[] = [];
-  let pos: number;
-  let i = 0;
-  if (from !== undefined && from.count > 0) {
-    for (; i < from.count; i++) ends.push(from.ends[i]);
-    pos = from.ends[from.count - 1] + 1;
-  } else {
-    let prefix = '{';
-    for (const k of keys) prefix += `${JSON.stringify(k)}:${k === 'messages' ? '[' : `${JSON.stringify(value[k])},`}`;
-    const bytes = Buffer.from(prefix);
-    if (bytes.length >= at || body.compare(bytes, 0, bytes.length, 0, bytes.length) !== 0) return undefined;
-    pos = bytes.length;
-  }
-  for (; i < messages.length; i++) {
-    const text = JSON.stringify(messages[i]);
-    if (text === undefined) break;
-    const bytes = Buffer.from(text);
-    if (pos + bytes.length >= at || body.compare(bytes, 0, bytes.length, pos, pos + bytes.length) !== 0) break;
-    pos += bytes.length;
-    if (body[pos] !== COMMA && body[pos] !== CLOSE_BRACKET) break;
-    ends.push(pos);
-    pos++;
-  }
-  if (ends.length === 0) return undefined;
-  // its own copy of what it keeps: the request's head object gets the tail's values, its array stays its own
+  // its own copy: the request's head object gets the tail's values, and its array stays the request's
   const values: Record<string, unknown> = {};
   for (const k of keys) {
     if (k === 'messages') continue;
     deepFreeze(value[k]);
     values[k] = value[k];
   }
-  const kept = messages.slice(0, ends.length);
-  for (const m of kept) deepFreeze(m);
-  values.messages = Object.freeze(kept);
-  return { bytes: body.subarray(0, at), keys, values: Object.freeze(values), ends };
+  values.messages = Object.freeze(messages.slice());
+  return {
+    bytes: body.subarray(0, at), keys, values: Object.freeze(values),
+    ends: from === undefined ? [] : from.known.ends.slice(0, from.shared),
+    start: from?.known.start, stuck: false,
+  };
 }
 
-/** The tail's head to keep, if any (set by the cache within its byte budget). */
-export type HeadKeeper = (tail: RepeatedTail, head: KnownHead | undefined, bodyBytes: number) => void;
+/**
+ * Places the known head's messages whose JSON text is exactly its bytes where each must start and that end
+ * before `limit` (the bytes the next head shares), freezing each one placed: from then on it is shared.
+ */
+function placeMessages(known: KnownHead, limit: number): void {
+  if (known.stuck) return;
+  const messages = known.values.messages as readonly unknown[];
+  const ends = known.ends;
+  let pos: number;
+  if (ends.length > 0) pos = ends[ends.length - 1] + 1;
+  else {
+    known.start ??= messagesStart(known);
+    if (known.start < 0) {
+      known.stuck = true;
+      return;
+    }
+    pos = known.start;
+  }
+  for (let i = ends.length; i < messages.length; i++) {
+    const text = JSON.stringify(messages[i]);
+    if (text === undefined) break;
+    const bytes = Buffer.from(text);
+    const end = pos + bytes.length;
+    if (end >= limit) return; // not shared by this head: maybe by the next
+    if (known.bytes.compare(bytes, 0, bytes.length, pos, end) !== 0 || (known.bytes[end] !== COMMA && known.bytes[end] !== CLOSE_BRACKET)) break;
+    deepFreeze(messages[i]);
+    ends.push(end);
+    pos = end + 1;
+  }
+  known.stuck = true;
+}
+
+/** The offset of the first message: the bytes before it must be `{"key":value,...,"messages":[` exactly. */
+function messagesStart(known: KnownHead): number {
+  let prefix = '{';
+  for (const k of known.keys) prefix += `${JSON.stringify(k)}:${k === 'messages' ? '[' : `${JSON.stringify(known.values[k])},`}`;
+  const bytes = Buffer.from(prefix);
+  return bytes.length < known.bytes.length && known.bytes.compare(bytes, 0, bytes.length, 0, bytes.length) === 0 ? bytes.length : -1;
+}

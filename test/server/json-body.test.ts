@@ -1,7 +1,8 @@
 // parseJsonBody: JSON.parse plus the prototype-poisoning rule, on keys only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasPoisonKey, parseJsonBody } from '../../src/server/json-body.ts';
+import { parseJsonBody } from '../../src/server/json-body.ts';
+import { hasPoisonKey } from '../../src/server/poison-keys.ts';
 
 const refused: Array<[string, string]> = [
   ['__proto__ at the top', '{"__proto__":{"x":1}}'],

@@ -48,6 +48,15 @@ describe('repeated messages', () => {
     assert.ok(cache.stats().headHits >= 8, `head hits ${cache.stats().headHits}`);
   });
 
+  test('two sessions on one tail, alternating: JSON.parse\'s value every time', () => {
+    const cache = new RepeatedTailCache();
+    const other = (n: number) => turn(n).map((m) => ({ ...(m as object), note: 'other session' }));
+    for (let n = 1; n <= 6; n++) {
+      for (const text of [body(turn(n)), body(other(n)), body(other(n))]) sameJson(parse(cache, text).value, JSON.parse(text));
+    }
+    assert.ok(cache.stats().headHits >= 6, `head hits ${cache.stats().headHits}`); // each repeat of the other session
+  });
+
   test('the same body again: every message shared', () => {
     const cache = new RepeatedTailCache();
     const text = body(turn(5));
