@@ -16,19 +16,23 @@ if (major < 22) process.stderr.write(`packybridge: warning: Node.js 22 or newer 
 // 22.15+) restarts this same process once with them; a flag or variable given by the user wins, and
 // PACKYBRIDGE_NO_REEXEC=1 skips it. The young generation is 8 MB a semi-space, not 4: with Claude Code's
 // 76 KB requests, 4 MB meant a scavenge every few requests and in-flight bodies promoted (issue 11: CPU per
-// request -11% for +8% RSS at 64 streams; 16 MB: -34% CPU for +36% RSS).
-const DEFAULT_FLAGS = { 'max-semi-space-size': '8', 'heap-growing-percent': '20' };
+// request -11% for +8% RSS at 64 streams; 16 MB: -34% CPU for +36% RSS). The old generation grows by 50% of
+// what is alive, not 20%: with 20 the slack was smaller than the young generation, and V8 ran a full
+// collection every few requests (every 5-12 with 300 KB-1 MB bodies); 50 took a fifth to a quarter off the CPU
+// per request at 64-256 streams of 76 KB and 300 KB requests, for ~15-20 MB more resident memory.
+const DEFAULT_FLAGS = { 'max-semi-space-size': '8', 'heap-growing-percent': '50' };
 const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').replaceAll('_', '-');
 const extra = Object.entries(DEFAULT_FLAGS).filter(([f]) => !given.includes(`--${f}`)).map(([f, v]) => `--${f}=${v}`);
 if (typeof process.execve === 'function' && process.platform !== 'win32' && process.env.PACKYBRIDGE_NO_REEXEC !== '1'
     && extra.length > 0) {
   const env = { ...process.env };
   env.MALLOC_ARENA_MAX ??= '2'; // glibc: two malloc arenas, not eight per core
-  // glibc: allocations up to 128 KB (socket reads are 64 KB, request bodies 76-124 KB) come from the arenas
-  // and are reused. Served by mmap instead (32 KB, tried before), every one is fresh zeroed pages and an
-  // munmap: at 64 streams of 76 KB requests 30-40 page faults a request and twice the CPU (3.6-5.0 ms ->
-  // 1.8-2.1 ms), for ~30 MB less resident memory. MALLOC_MMAP_THRESHOLD_=32768 trades back.
-  env.MALLOC_MMAP_THRESHOLD_ ??= '131072';
+  // glibc: allocations up to 4 MB (socket reads are 64 KB, request bodies 76 KB to a few MB, and the upstream
+  // body as large) come from the arenas and are reused. Served by mmap instead, every one is fresh zeroed pages
+  // and an munmap, and a page fault costs 15-25 us on the VMs measured: with a 32 KB threshold, at 64 streams
+  // of 76 KB requests, 30-40 faults a request and twice the CPU (3.6-5.0 ms -> 1.8-2.1 ms); with 128 KB, a
+  // 1 MB request 250-350 faults and 15-23 ms of CPU (-> 9-12 ms). MALLOC_MMAP_THRESHOLD_=32768 trades back.
+  env.MALLOC_MMAP_THRESHOLD_ ??= '4194304';
   process.execve(process.execPath, [process.execPath, ...extra, ...process.execArgv, ...process.argv.slice(1)], env);
 }
 const compiled = new URL('../dist/cli.js', import.meta.url);

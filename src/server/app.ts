@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { parseJsonBytes } from './json-body.ts';
 import { RepeatedTailCache } from './repeated-tail.ts';
 import { toolConversionCache } from '../translate/tool-conversion-cache.ts';
+import { messageItemsCounts } from '../translate/message-items-cache.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ConfigController } from '../config-controller.ts';
 import { errorBody } from './errors.ts';
@@ -83,6 +84,7 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   const repeatedTails = new RepeatedTailCache();
   runtime.metrics.watchCache('repeated_tail', () => repeatedTails.stats());
   runtime.metrics.watchCache('tool_conversion', () => toolConversionCache.stats());
+  runtime.metrics.watchCache('message_items', messageItemsCounts);
   const badBody = (message: string) => Object.assign(new Error(message), { statusCode: 400 });
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const route = request.routeOptions.url;

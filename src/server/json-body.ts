@@ -69,7 +69,7 @@ function parseHead(body: Buffer, at: number, tail: RepeatedTail, cache: Repeated
   let value: unknown;
   if (reused !== undefined) {
     value = reused.value;
-    cache.keepHead(tail, knownHead(body, at, reused.value, { known: known!, shared: reused.shared }), body.length, true);
+    cache.keepHead(tail, knownHead(body, at, reused.value, { known: known!, shared: reused.shared }), reused.same, true);
   } else {
     try {
       body[at] = CLOSE_BRACE;
@@ -81,7 +81,7 @@ function parseHead(body: Buffer, at: number, tail: RepeatedTail, cache: Repeated
     }
     // `{` alone would make `{}` here while the body itself (`{,"system":...`) is not JSON
     if (!isPlainObject(value) || Object.keys(value).length === 0 || hasPoisonKey(value)) return undefined;
-    cache.keepHead(tail, knownHead(body, at, value), body.length, false);
+    cache.keepHead(tail, knownHead(body, at, value), 0, false);
   }
   const head = value as Record<string, unknown>;
   const values = tail.values!;

@@ -21,7 +21,7 @@ const BLOCK = 4096;
 
 /** The previous head of a tail: its bytes, its values and the end of each message placed so far. */
 export interface KnownHead {
-  /** the body's bytes before the tail (a view of the previous request's body) */
+  /** the body's bytes before the tail (a view of the request's body until kept: then of the tail's store) */
   readonly bytes: Buffer;
   /** the head's keys, in order; `messages` is the last */
   readonly keys: readonly string[];
@@ -50,7 +50,7 @@ export function commonPrefix(a: Buffer, b: Buffer, n: number): number {
  * the head's value (messages a new array: the shared ones, then those parsed now) and how many were shared;
  * undefined when the heads share no whole message or the rest does not parse as the array's end.
  */
-export function reuseHead(body: Buffer, at: number, known: KnownHead): { value: Record<string, unknown>; shared: number } | undefined {
+export function reuseHead(body: Buffer, at: number, known: KnownHead): { value: Record<string, unknown>; shared: number; same: number } | undefined {
   const same = commonPrefix(body, known.bytes, Math.min(at, known.bytes.length));
   placeMessages(known, same);
   let j = known.ends.length - 1;
@@ -75,7 +75,7 @@ export function reuseHead(body: Buffer, at: number, known: KnownHead): { value: 
   const shared = known.values.messages as readonly unknown[];
   const value: Record<string, unknown> = {};
   for (const k of known.keys) value[k] = k === 'messages' ? [...shared.slice(0, j + 1), ...fresh] : known.values[k];
-  return { value, shared: j + 1 };
+  return { value, shared: j + 1, same };
 }
 
 /**

@@ -31,7 +31,9 @@ export interface RepeatedTail {
   readonly validFor: Set<string>;
   /** the head (model, messages) of the last body with this tail, for the next one (repeated-messages.ts) */
   head: KnownHead | undefined;
-  /** the bytes that head keeps alive (the whole body it is a view of) */
+  /** the buffer the head's bytes are kept in (its size: the bytes it keeps alive) */
+  headStore: Buffer | undefined;
+  /** headStore's size, counted in the budget */
   headBytes: number;
 }
 
@@ -62,31 +64,55 @@ export class RepeatedTailCache {
     this.maxEntries = opts.maxEntries ?? 32;
     this.maxBytes = opts.maxBytes ?? 8 * 1024 * 1024;
     this.minTailBytes = opts.minTailBytes ?? 2048;
-    // the previous bodies kept for their messages: a 300 KB Claude Code session costs ~2x that (bytes and heap)
+    // the previous heads kept for their messages: a 300 KB Claude Code session costs ~2x that (bytes and heap)
     this.maxHeadBytes = opts.maxHeadBytes ?? 16 * 1024 * 1024;
   }
 
   /**
-   * Keeps `head` as the tail's previous head (or forgets it), within the byte budget: the heads of the least
-   * recently used tails go first, and a head alone over the budget is not kept. `shared`: it was built from
-   * the previous head (counted as a hit).
+   * Keeps `head` (its bytes a view of the request's body) as the tail's previous head, or forgets it, within the
+   * byte budget: the heads of the least recently used tails go first, and a head alone over the budget is not
+   * kept. `shared`: it was built from the previous head (counted as a hit); `same`: how many of its first bytes
+   * the previous head had too.
+   *
+   * The bytes are copied into a buffer the tail keeps and overwrites in place (only the bytes after `same`),
+   * not kept as a view of the body: a view kept the whole body (its tail too) alive until the tail's next
+   * request, and a body's buffer may be reused or changed once it is parsed.
    */
-  keepHead(tail: RepeatedTail, head: KnownHead | undefined, bodyBytes: number, shared: boolean): void {
+  keepHead(tail: RepeatedTail, head: KnownHead | undefined, same: number, shared: boolean): void {
     if (shared) this.#headHits++;
-    this.#headBytes -= tail.headBytes;
     tail.head = undefined;
-    tail.headBytes = 0;
-    if (head === undefined || bodyBytes > this.maxHeadBytes || !this.#entries.has(tail)) return;
-    tail.head = head;
-    tail.headBytes = bodyBytes;
-    this.#headBytes += bodyBytes;
+    if (head === undefined || head.bytes.length > this.maxHeadBytes || !this.#entries.has(tail)) {
+      this.#dropHead(tail);
+      return;
+    }
+    tail.head = { ...head, bytes: this.#store(tail, head.bytes, same) };
     for (const e of this.#entries) {
       if (this.#headBytes <= this.maxHeadBytes) break;
-      if (e === tail || e.head === undefined) continue;
-      this.#headBytes -= e.headBytes;
-      e.head = undefined;
-      e.headBytes = 0;
+      if (e !== tail && e.head !== undefined) this.#dropHead(e);
     }
+  }
+
+  /** `bytes` in the tail's store, whose first `same` bytes are already those; a view of them. */
+  #store(tail: RepeatedTail, bytes: Buffer, same: number): Buffer {
+    let store = tail.headStore;
+    if (store === undefined || store.length < bytes.length) {
+      // room to grow: a session adds a few KB a turn; not a slice of Node's shared pool
+      const next = Buffer.allocUnsafeSlow(Math.min(this.maxHeadBytes, bytes.length + (bytes.length >> 3) + 16 * 1024));
+      if (store !== undefined && same > 0) store.copy(next, 0, 0, same);
+      else same = 0;
+      this.#headBytes += next.length - tail.headBytes;
+      tail.headStore = store = next;
+      tail.headBytes = next.length;
+    }
+    bytes.copy(store, same, same);
+    return store.subarray(0, bytes.length);
+  }
+
+  #dropHead(e: RepeatedTail): void {
+    this.#headBytes -= e.headBytes;
+    e.head = undefined;
+    e.headStore = undefined;
+    e.headBytes = 0;
   }
 
   /**
@@ -121,7 +147,7 @@ export class RepeatedTailCache {
     if (at < 0) return; // written with whitespace or escapes: not cached
     const size = body.length - at;
     if (size < this.minTailBytes || size > this.maxBytes / 4) return;
-    const entry: RepeatedTail = { bytes: Buffer.from(body.subarray(at)), keys: [], values: null, validFor: new Set(), head: undefined, headBytes: 0 };
+    const entry: RepeatedTail = { bytes: Buffer.from(body.subarray(at)), keys: [], values: null, validFor: new Set(), head: undefined, headStore: undefined, headBytes: 0 };
     this.#entries.add(entry);
     this.#bytes += size;
     for (const old of this.#entries) {
@@ -160,9 +186,7 @@ export class RepeatedTailCache {
   #remove(e: RepeatedTail): void {
     if (!this.#entries.delete(e)) return;
     this.#bytes -= e.bytes.length;
-    this.#headBytes -= e.headBytes;
-    e.head = undefined;
-    e.headBytes = 0;
+    this.#dropHead(e);
   }
 }
 

@@ -4,6 +4,7 @@ import type { FunctionCallOutputContent, InputContent, InputItem } from '../wire
 import type { ToolNameMap } from './tool-names.ts';
 import { toolResultOutput, userContentParts } from './convert-content.ts';
 import { citationsText, serverBlockText } from './web-search-history.ts';
+import { keptItems, keptSystemItems } from './message-items-cache.ts';
 
 /** Claude Code's per-request billing block; it changes every request, so it would break the cacheable prefix. */
 export const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
@@ -102,29 +103,50 @@ function systemTextOf(content: string | ContentBlock[]): InputContent[] {
   return parts;
 }
 
-/** messages -> input items (no system prompt; see systemParts). */
+/** One message's input items, appended to `out`. */
+export function convertMessage(message: MessageParam, names: ToolNameMap, out: InputItem[]): void {
+  const content = message.content;
+  if (message.role === 'system') {
+    out.push(...developerMessage(systemTextOf(content)));
+  } else if (message.role === 'assistant') {
+    if (typeof content === 'string') {
+      if (content !== '') out.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: content }] });
+    } else {
+      assistantItems(content, names, out);
+    }
+  } else if (typeof content === 'string') {
+    if (content !== '') out.push({ type: 'message', role: 'user', content: [{ type: 'input_text', text: content }] });
+  } else {
+    userItems(content, out);
+  }
+}
+
+/**
+ * messages -> input items (no system prompt; see systemParts). A message shared with earlier requests (frozen:
+ * repeated-messages.ts) is converted once and its items reused (message-items-cache.ts).
+ */
 export function convertMessages(messages: MessageParam[], names: ToolNameMap): InputItem[] {
   const out: InputItem[] = [];
   for (const message of messages) {
-    const content = message.content;
-    if (message.role === 'system') {
-      out.push(...developerMessage(systemTextOf(content)));
-    } else if (message.role === 'assistant') {
-      if (typeof content === 'string') {
-        if (content !== '') out.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: content }] });
-      } else {
-        assistantItems(content, names, out);
-      }
-    } else if (typeof content === 'string') {
-      if (content !== '') out.push({ type: 'message', role: 'user', content: [{ type: 'input_text', text: content }] });
+    if (Object.isFrozen(message)) {
+      const items = keptItems(message, names, convertMessage);
+      for (let i = 0; i < items.length; i++) out.push(items[i]);
     } else {
-      userItems(content, out);
+      convertMessage(message, names, out);
     }
   }
   return out;
 }
 
+/** The system prompt as the leading developer message; a shared (frozen) system prompt's item is made once. */
+function systemItems(system: string | TextBlock[] | undefined): readonly InputItem[] {
+  if (typeof system === 'object' && system !== null && Object.isFrozen(system)) return keptSystemItems(system, () => developerMessage(systemParts(system)));
+  return developerMessage(systemParts(system));
+}
+
 /** The whole `input`: the system prompt as the leading developer message, then the messages. */
 export function convertInput(system: string | TextBlock[] | undefined, messages: MessageParam[], names: ToolNameMap): InputItem[] {
-  return [...developerMessage(systemParts(system)), ...convertMessages(messages, names)];
+  const out = convertMessages(messages, names);
+  const head = systemItems(system);
+  return head.length === 0 ? out : [...head, ...out];
 }

@@ -3,12 +3,14 @@
 // mapping (fresh pages, page faults on each use); serialising a 300 KB request whole made three such strings
 // (the conversation's JSON, the joined body, its flattening for encoding) and two large Buffer copies.
 // Here an array-valued field (`input`, the conversation) is serialised element by element, a cached tool set
-// is spliced in as the bytes the cache made once (tool-conversion-cache.ts), and every piece is encoded
-// straight into one Buffer of the exact size.
+// is spliced in as the bytes the cache made once (tool-conversion-cache.ts), so is each input item of a message
+// translated before (message-items-cache.ts), and every piece is encoded straight into one Buffer of the exact
+// size.
 import { cachedToolBytes } from './tool-conversion-cache.ts';
+import { cachedItemBytes } from './message-items-cache.ts';
 
-/** One array-valued field: its elements' JSON texts, written as `[a,b,...]`. */
-interface Items { items: string[] }
+/** One array-valued field: its elements' JSON texts (or kept bytes), written as `[a,b,...]`. */
+interface Items { items: Array<string | Buffer> }
 
 type Piece = string | Buffer | Items;
 
@@ -48,10 +50,16 @@ export function serializeResponsesRequest(body: object): Buffer {
         piece = cached;
         bytes = cached.length;
       } else {
-        const items = new Array<string>(v.length);
+        const items = new Array<string | Buffer>(v.length);
         bytes = v.length === 0 ? 2 : v.length + 1; // brackets and commas
         for (let i = 0; i < v.length; i++) {
           const x: unknown = v[i];
+          const kept = cachedItemBytes(x); // frozen, made by us: no toJSON
+          if (kept !== undefined) {
+            items[i] = kept;
+            bytes += kept.length;
+            continue;
+          }
           if (hasToJSON(x)) return wholeBody(body); // toJSON would get the index as its key
           const s = JSON.stringify(x) ?? 'null'; // undefined, a function or a symbol in an array: null
           items[i] = s;
@@ -81,7 +89,8 @@ export function serializeResponsesRequest(body: object): Buffer {
       out[off++] = 0x5b; // [
       for (let i = 0; i < items.length; i++) {
         if (i > 0) out[off++] = 0x2c; // ,
-        off += out.write(items[i], off);
+        const item = items[i];
+        off += typeof item === 'string' ? out.write(item, off) : item.copy(out, off);
       }
       out[off++] = 0x5d; // ]
     }

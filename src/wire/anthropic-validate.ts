@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { CountTokensRequest, MessageParam, MessagesRequest } from './anthropic-request.ts';
 import { SERVER_BLOCK_TYPES } from './anthropic-request.ts';
 import { MAX_JSON_NESTING, tooDeepPath } from './json-depth.ts';
+import { isCheckedMessage, markCheckedMessages } from './checked-messages.ts';
 
 /** Longest model name accepted (Anthropic's and OpenAI's are under 64 characters). */
 export const MAX_MODEL_NAME = 256;
@@ -403,20 +404,51 @@ type RequestSchema = typeof messagesRequest | typeof countTokensRequest;
 /** Schemas with some fields taken as checked, by name and keys (a handful: one per tail shape a client sends). */
 const trusting = new Map<string, z.ZodType>();
 
+function trustingSchema(name: string, schema: RequestSchema, keys: readonly string[]): z.ZodType {
+  const id = `${name}\0${keys.join('\0')}`;
+  let s = trusting.get(id);
+  if (s === undefined) {
+    s = schema.extend(Object.fromEntries(keys.map((k) => [k, k === 'messages' ? z.array(z.unknown()) : z.unknown()])));
+    if (trusting.size < 256) trusting.set(id, s);
+  }
+  return s;
+}
+
+/**
+ * When some messages were checked before (checked-messages.ts): the other fields and only the new messages are
+ * checked. Undefined when there are none, or when anything fails: the whole check then runs and words the error.
+ */
+function validateNewMessages<T>(name: string, schema: RequestSchema, body: unknown, checked: CheckedFields | undefined): Validation<T> | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const messages = (body as { messages?: unknown }).messages;
+  if (!Array.isArray(messages) || !messages.some(isCheckedMessage)) return undefined;
+  const tailChecked = checked !== undefined && checked.keys.length > 0 && checked.validFor.has(name);
+  const keys = tailChecked ? [...checked.keys, 'messages'] : ['messages'];
+  if (tooDeepPath(body, MAX_JSON_NESTING, keys)) return undefined;
+  for (const m of messages) {
+    if (isCheckedMessage(m)) continue;
+    // a message is at level 3 (the body, its messages array, the message)
+    if (tooDeepPath(m, MAX_JSON_NESTING - 2) || !message.safeParse(m).success) return undefined;
+  }
+  if (!trustingSchema(name, schema, keys).safeParse(body).success) return undefined;
+  if (checked !== undefined && checked.keys.length > 0) checked.validFor.add(name); // its fields passed here
+  return { ok: true, value: body as T };
+}
+
 function validateTrusting<T>(name: string, schema: RequestSchema, body: unknown, checked: CheckedFields | undefined): Validation<T> {
+  const v = validateNewMessages<T>(name, schema, body, checked) ?? validateTail<T>(name, schema, body, checked);
+  if (v.ok) markCheckedMessages((body as { messages?: unknown }).messages);
+  return v;
+}
+
+function validateTail<T>(name: string, schema: RequestSchema, body: unknown, checked: CheckedFields | undefined): Validation<T> {
   if (checked === undefined || checked.keys.length === 0) return validate<T>(schema, body);
   if (!checked.validFor.has(name)) {
     const v = validate<T>(schema, body);
     if (v.ok) checked.validFor.add(name);
     return v;
   }
-  const id = `${name}\0${checked.keys.join('\0')}`;
-  let s = trusting.get(id);
-  if (s === undefined) {
-    s = schema.extend(Object.fromEntries(checked.keys.map((k) => [k, z.unknown()])));
-    if (trusting.size < 256) trusting.set(id, s);
-  }
-  return validate<T>(s, body, checked.keys);
+  return validate<T>(trustingSchema(name, schema, checked.keys), body, checked.keys);
 }
 
 export function validateMessagesRequest(body: unknown, checked?: CheckedFields): { ok: true; value: MessagesRequest } | { ok: false; message: string } {

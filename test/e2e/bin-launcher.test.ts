@@ -46,12 +46,12 @@ async function launch(nodeArgs: string[], extraEnv: Record<string, string>): Pro
 }
 
 describe('bin/packybridge.js memory settings', { skip }, () => {
-  test('by default: an 8 MB young generation (semi-space), heap growth of 20%, two malloc arenas, mmap from 32 KB', async () => {
+  test('by default: an 8 MB young generation (semi-space), heap growth of 50%, two malloc arenas, mmap from 4 MB', async () => {
     const { argv, env } = await launch([], {});
     assert.ok(argv.includes('--max-semi-space-size=8'), argv.join(' '));
-    assert.ok(argv.includes('--heap-growing-percent=20'), argv.join(' '));
+    assert.ok(argv.includes('--heap-growing-percent=50'), argv.join(' '));
     assert.equal(env.get('MALLOC_ARENA_MAX'), '2');
-    assert.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '131072');
+    assert.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '4194304');
     assert.equal(argv.filter((a) => a.endsWith('bin/packybridge.js')).length, 1, 'the script is not repeated');
   });
 
@@ -59,14 +59,14 @@ describe('bin/packybridge.js memory settings', { skip }, () => {
     const { argv, env } = await launch(['--max-semi-space-size=16'], { MALLOC_ARENA_MAX: '4' });
     assert.ok(argv.includes('--max-semi-space-size=16'));
     assert.ok(!argv.includes('--max-semi-space-size=8'), argv.join(' '));
-    assert.ok(argv.includes('--heap-growing-percent=20'));
+    assert.ok(argv.includes('--heap-growing-percent=50'));
     assert.equal(env.get('MALLOC_ARENA_MAX'), '4');
   });
 
   test('NODE_OPTIONS counts as given, underscores or not', async () => {
     const { argv } = await launch([], { NODE_OPTIONS: '--max_semi_space_size=2' });
     assert.ok(!argv.some((a) => a.startsWith('--max-semi-space-size')), argv.join(' '));
-    assert.ok(argv.includes('--heap-growing-percent=20'));
+    assert.ok(argv.includes('--heap-growing-percent=50'));
   });
 
   test('PACKYBRIDGE_NO_REEXEC=1 runs as started', async () => {

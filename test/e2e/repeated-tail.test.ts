@@ -41,18 +41,22 @@ async function upstreamBodyFor(text: string): Promise<unknown> {
   return packy.requests[0].body;
 }
 
-async function cacheFigure(figure: string): Promise<number> {
+async function cacheFigure(figure: string, cache = 'repeated_tail'): Promise<number> {
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-  const m = new RegExp(`^packybridge_request_cache\\{cache="repeated_tail",figure="${figure}"\\} (\\d+)`, 'm').exec(metrics);
+  const m = new RegExp(`^packybridge_request_cache\\{cache="${cache}",figure="${figure}"\\} (\\d+)`, 'm').exec(metrics);
   return m ? Number(m[1]) : NaN;
 }
 
-test('captured Claude Code requests, three turns each: the upstream body is the same as without a shared tail', async () => {
+test('captured Claude Code requests, four turns each: the upstream body is the same as without a shared tail', async () => {
   assert.ok(captured.length >= 5, `${captured.length} captured requests`);
   const hitsBefore = await cacheFigure('hits');
+  const itemHitsBefore = await cacheFigure('hits', 'message_items');
   for (const { name, c } of captured) {
-    for (let turn = 0; turn < 3; turn++) {
-      const messages = turn === 0 ? c.body.messages : [...c.body.messages, { role: 'assistant', content: `turn ${turn}` }, { role: 'user', content: `go on ${turn}` }];
+    // a session growing a round trip a turn: from the third turn on its earlier messages are shared, and from
+    // the fourth their translation too (message-items-cache.ts)
+    const grown = (turn: number) => Array.from({ length: turn }, (_, i) => [{ role: 'assistant', content: `turn ${i + 1}` }, { role: 'user', content: `go on ${i + 1}` }]).flat();
+    for (let turn = 0; turn < 4; turn++) {
+      const messages = [...c.body.messages, ...grown(turn)];
       const body = { ...c.body, messages };
       const shared = await upstreamBodyFor(JSON.stringify(body));
       const whole = await upstreamBodyFor(JSON.stringify(body, null, 1));
@@ -63,4 +67,5 @@ test('captured Claude Code requests, three turns each: the upstream body is the 
   // each request's tail is learned on its second turn and shared on its second and third
   assert.ok(await cacheFigure('hits') - hitsBefore >= captured.length * 2, `hits ${await cacheFigure('hits')}`);
   assert.ok(await cacheFigure('entries') >= 1);
+  assert.ok(await cacheFigure('hits', 'message_items') - itemHitsBefore >= captured.length, 'shared messages were translated once');
 });

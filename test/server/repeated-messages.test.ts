@@ -115,6 +115,40 @@ describe('repeated messages', () => {
     assert.deepEqual([cache.stats().heads, cache.stats().headBytes, cache.stats().headHits], [0, 0, 0]);
   });
 
+  test('the kept head is a copy: the request body can be reused or changed after the parse', () => {
+    const cache = new RepeatedTailCache();
+    for (let n = 1; n <= 8; n++) {
+      const text = body(turn(n));
+      const bytes = Buffer.from(text);
+      sameJson(parse(cache, bytes).value, JSON.parse(text));
+      bytes.fill(0x20); // a pooled buffer overwritten by the next read
+    }
+    const text = body(turn(9));
+    sameJson(parse(cache, text).value, JSON.parse(text));
+    assert.ok(cache.stats().headHits >= 6, 'the heads were still shared');
+  });
+
+  test('one store per tail, overwritten in place and grown as the session grows; the budget counts it', () => {
+    const cache = new RepeatedTailCache();
+    const sizes = new Set<number>();
+    for (let n = 1; n <= 30; n++) {
+      const text = body(turn(n));
+      sameJson(parse(cache, text).value, JSON.parse(text));
+      const s = cache.stats();
+      if (n > 2) {
+        assert.equal(s.heads, 1);
+        assert.ok(s.headBytes >= Buffer.byteLength(text) - Buffer.byteLength(JSON.stringify(TAIL)), 'the store holds the head');
+        sizes.add(s.headBytes);
+      }
+    }
+    assert.ok(sizes.size < 10, `the store grows in steps, not every turn (${sizes.size} sizes over 28 turns)`);
+    // two sessions alternating on one tail: each body is copied into the same store, every value still right
+    for (let i = 0; i < 6; i++) {
+      const text = body(turn(i % 2 === 0 ? 5 : 12), { model: i % 2 === 0 ? 'a' : 'b' });
+      sameJson(parse(cache, text).value, JSON.parse(text));
+    }
+  });
+
   test('commonPrefix across block boundaries', () => {
     const a = Buffer.alloc(10_000, 'a');
     for (const at of [0, 1, 4095, 4096, 4097, 9999]) {
