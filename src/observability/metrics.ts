@@ -115,7 +115,7 @@ export class Metrics {
   readonly #caches = new Map<string, () => object>();
   readonly requestCaches = new Gauge({
     name: 'packybridge_request_cache', labelNames: ['cache', 'figure'] as const, registers: [this.registry],
-    help: 'In-memory caches of the request path, by cache (repeated_tail: the parsed system, tools and settings a client repeats every turn, and the messages it repeats; tool_conversion: converted tool sets; message_items: repeated messages translated once, hits and misses counted per message) and figure (entries, hits, misses, learned, bytes, chars; heads, headBytes, headHits: previous bodies kept for their messages and how often they were shared)',
+    help: 'In-memory caches of the request path, by cache (repeated_tail: the parsed system, tools and settings a client repeats every turn, and the messages it repeats; tool_conversion: converted tool sets; message_items: repeated messages translated once, hits and misses counted per message) and figure (entries, hits, misses, learned, bytes, chars; heads, headBytes, headHits: previous heads kept for their messages, their bytes, and how often they were shared)',
     collect: () => {
       for (const [cache, stats] of this.#caches) {
         for (const [figure, v] of Object.entries(stats())) if (typeof v === 'number') this.requestCaches.set({ cache, figure }, v);

@@ -13,7 +13,7 @@
 // The offsets are found lazily, only for the messages inside the bytes the next head shares: a body that shares
 // nothing with the previous one (two sessions on one tail, count_tokens between messages) costs no check.
 import { hasPoisonKey } from './poison-keys.ts';
-import { deepFreeze } from './deep-freeze.ts';
+import { deepFreeze } from '../wire/deep-freeze.ts';
 
 const COMMA = 0x2c;
 const CLOSE_BRACKET = 0x5d;

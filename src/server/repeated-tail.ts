@@ -13,7 +13,7 @@
 //
 // Memory only, never written anywhere; bounded in entries and bytes.
 import { hasPoisonKey } from './poison-keys.ts';
-import { deepFreeze } from './deep-freeze.ts';
+import { deepFreeze } from '../wire/deep-freeze.ts';
 import type { KnownHead } from './repeated-messages.ts';
 
 /** The keys whose values grow turn by turn; the tail is what follows the first of them. */
@@ -31,10 +31,8 @@ export interface RepeatedTail {
   readonly validFor: Set<string>;
   /** the head (model, messages) of the last body with this tail, for the next one (repeated-messages.ts) */
   head: KnownHead | undefined;
-  /** the buffer the head's bytes are kept in (its size: the bytes it keeps alive) */
+  /** the buffer the head's bytes are kept in (its size is what the budget counts) */
   headStore: Buffer | undefined;
-  /** headStore's size, counted in the budget */
-  headBytes: number;
 }
 
 export interface RepeatedTailStats { entries: number; bytes: number; hits: number; misses: number; learned: number; heads: number; headBytes: number; headHits: number }
@@ -100,19 +98,17 @@ export class RepeatedTailCache {
       const next = Buffer.allocUnsafeSlow(Math.min(this.maxHeadBytes, bytes.length + (bytes.length >> 3) + 16 * 1024));
       if (store !== undefined && same > 0) store.copy(next, 0, 0, same);
       else same = 0;
-      this.#headBytes += next.length - tail.headBytes;
+      this.#headBytes += next.length - (store?.length ?? 0);
       tail.headStore = store = next;
-      tail.headBytes = next.length;
     }
     bytes.copy(store, same, same);
     return store.subarray(0, bytes.length);
   }
 
   #dropHead(e: RepeatedTail): void {
-    this.#headBytes -= e.headBytes;
+    this.#headBytes -= e.headStore?.length ?? 0;
     e.head = undefined;
     e.headStore = undefined;
-    e.headBytes = 0;
   }
 
   /**
@@ -147,7 +143,7 @@ export class RepeatedTailCache {
     if (at < 0) return; // written with whitespace or escapes: not cached
     const size = body.length - at;
     if (size < this.minTailBytes || size > this.maxBytes / 4) return;
-    const entry: RepeatedTail = { bytes: Buffer.from(body.subarray(at)), keys: [], values: null, validFor: new Set(), head: undefined, headStore: undefined, headBytes: 0 };
+    const entry: RepeatedTail = { bytes: Buffer.from(body.subarray(at)), keys: [], values: null, validFor: new Set(), head: undefined, headStore: undefined };
     this.#entries.add(entry);
     this.#bytes += size;
     for (const old of this.#entries) {

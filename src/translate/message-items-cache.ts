@@ -12,7 +12,7 @@
 import type { MessageParam, TextBlock } from '../wire/anthropic-request.ts';
 import type { InputItem } from '../wire/responses-request.ts';
 import type { ToolNameMap } from './tool-names.ts';
-import { deepFreeze } from '../server/deep-freeze.ts';
+import { deepFreeze } from '../wire/deep-freeze.ts';
 
 interface Kept {
   readonly items: readonly InputItem[];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { toResponsesRequest } from '../../src/translate/request-to-responses.ts';
 import { serializeResponsesRequest } from '../../src/translate/serialize-request.ts';
 import { cachedItemBytes, messageItemsCounts } from '../../src/translate/message-items-cache.ts';
-import { deepFreeze } from '../../src/server/deep-freeze.ts';
+import { deepFreeze } from '../../src/wire/deep-freeze.ts';
 import type { MessagesRequest } from '../../src/wire/anthropic-request.ts';
 import type { InputItem } from '../../src/wire/responses-request.ts';
 import { claudeCodeRequest } from '../../bench/bodies.ts';

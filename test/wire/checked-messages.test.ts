@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateCountTokensRequest, validateMessagesRequest } from '../../src/wire/anthropic-validate.ts';
 import { isCheckedMessage } from '../../src/wire/checked-messages.ts';
-import { deepFreeze } from '../../src/server/deep-freeze.ts';
+import { deepFreeze } from '../../src/wire/deep-freeze.ts';
 import { MAX_JSON_NESTING } from '../../src/wire/json-depth.ts';
 
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
