@@ -1,8 +1,10 @@
 // Incremental SSE -> ResponsesEvent decoding. Bytes in (split anywhere, even inside a UTF-8 character),
-// parsed events out. Hot path: one TextDecoder call and one JSON.parse per event, no per-event closures.
+// parsed events out. Hot path: one TextDecoder call per chunk; per event, the delta expression
+// (delta-event.ts) or else one JSON.parse, and no per-event closures.
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage, EventSourceParser } from 'eventsource-parser';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
+import { parseDeltaEvent } from './delta-event.ts';
 
 /** Thrown for data the parser cannot accept (malformed JSON, oversized event). */
 export class SseProtocolError extends Error {
@@ -46,6 +48,11 @@ export function createResponsesEventDecoder(): ResponsesEventDecoder {
     if (failure) return;
     const data = msg.data;
     if (data === '' || data === '[DONE]') return;
+    const delta = parseDeltaEvent(data);
+    if (delta !== undefined) {
+      out.push(delta);
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
