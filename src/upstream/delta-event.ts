@@ -12,12 +12,15 @@
 // undefined and is left to JSON.parse.
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 
-const STRING = '"((?:[^"\\\\\\x00-\\x1f]|\\\\["\\\\/bfnrt]|\\\\u[0-9a-fA-F]{4})*)"';
+// a JSON string's body, the loop unrolled (runs of plain characters, then one escape and a run, ...): one class
+// scan for the usual delta without escapes, no step per character
+const CHARS = '[^"\\\\\\x00-\\x1f]*';
+const STRING = `"(${CHARS}(?:\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})${CHARS})*)"`;
 const PLAIN = '"([^"\\\\\\x00-\\x1f]*)"';
 const INT = '(0|[1-9][0-9]*)';
 
 const DELTA_EVENT = new RegExp(
-  '^\\{"type":"(response\\.(?:output_text|function_call_arguments|reasoning_summary_text|reasoning_text)\\.delta)"' +
+  '^\\{"type":"response\\.(?:output_text|function_call_arguments|reasoning_summary_text|reasoning_text)\\.delta"' +
   `(?:,"sequence_number":${INT})?` +
   `,"item_id":${PLAIN}` +
   `,"output_index":${INT}` +
@@ -27,6 +30,13 @@ const DELTA_EVENT = new RegExp(
   `(?:,"obfuscation":${PLAIN})?` +
   '\\}$',
 );
+
+/** The four types by their lengths (all differ): the constant strings, not a copy per event. */
+const TYPE_BY_LENGTH = new Map([
+  'response.output_text.delta', 'response.function_call_arguments.delta', 'response.reasoning_summary_text.delta',
+  'response.reasoning_text.delta',
+].map((t) => [t.length, t]));
+const TYPE_START = 9; // after {"type":"
 
 /** A string's JSON body (between its quotes, valid by the expression above) as the string it stands for. */
 function unescape(body: string): string {
@@ -40,13 +50,13 @@ function unescape(body: string): string {
 export function parseDeltaEvent(data: string): ResponsesEvent | undefined {
   const m = DELTA_EVENT.exec(data);
   if (m === null) return undefined;
-  const ev: ResponsesEvent = { type: m[1] };
-  if (m[2] !== undefined) ev.sequence_number = Number(m[2]);
-  ev.item_id = m[3];
-  ev.output_index = Number(m[4]);
-  if (m[5] !== undefined) ev[m[5]] = Number(m[6]);
-  ev.delta = unescape(m[7]);
-  if (m[8] !== undefined) ev.logprobs = [];
-  if (m[9] !== undefined) ev.obfuscation = m[9];
+  const ev: ResponsesEvent = { type: TYPE_BY_LENGTH.get(data.indexOf('"', TYPE_START) - TYPE_START)! };
+  if (m[1] !== undefined) ev.sequence_number = Number(m[1]);
+  ev.item_id = m[2];
+  ev.output_index = Number(m[3]);
+  if (m[4] !== undefined) ev[m[4]] = Number(m[5]);
+  ev.delta = unescape(m[6]);
+  if (m[7] !== undefined) ev.logprobs = [];
+  if (m[8] !== undefined) ev.obfuscation = m[8];
   return ev;
 }
