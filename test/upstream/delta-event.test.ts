@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseDeltaEvent } from '../../src/upstream/delta-event.ts';
+import { rng } from '../../bench/text.ts';
 
 const ID = 'msg_0a63f40a2632b74300699f8819a5e08196ac270722d369af5a';
 
@@ -65,19 +66,7 @@ test('delta events in the Responses API layout read the same as JSON.parse', () 
   for (const [name, data] of declined) assert.equal(parseDeltaEvent(data), undefined, name);
 });
 
-/** Deterministic pseudo-random numbers (a fixed seed, so a failure repeats). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-test('every delta event of the recorded streams is read, as JSON.parse reads it', () => {
+test('every delta event of the fixture streams (test/fixtures/responses) is read, as JSON.parse reads it', () => {
   const dir = new URL('../fixtures/responses/', import.meta.url);
   let deltas = 0;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl'))) {
