@@ -50,21 +50,24 @@ const SORTED = new RegExp(
   '\\}$',
 );
 
-/** The five types by their lengths (all differ): the constant strings, not a copy per event. */
-const TYPE_BY_LENGTH = new Map([
-  'response.output_text.delta', 'response.function_call_arguments.delta', 'response.reasoning_summary_text.delta',
-  'response.reasoning_text.delta', 'response.refusal.delta',
-].map((t) => [t.length, t]));
 const TYPE_START = 9; // after {"type":"
+
+/** The type named at the start of a matched event, as a constant string (not a copy per event): the five lengths differ. */
+function typeOf(data: string): string {
+  switch (data.indexOf('"', TYPE_START) - TYPE_START) {
+    case 26: return 'response.output_text.delta';
+    case 38: return 'response.function_call_arguments.delta';
+    case 37: return 'response.reasoning_summary_text.delta';
+    case 29: return 'response.reasoning_text.delta';
+    default: return 'response.refusal.delta';
+  }
+}
 
 /** A string's JSON body (between its quotes, valid by the expressions above) as the string it stands for. */
 function unescape(body: string): string {
   return body.indexOf('\\') === -1 ? body : JSON.parse(`"${body}"`) as string;
 }
 
-function typeOf(data: string): string {
-  return TYPE_BY_LENGTH.get(data.indexOf('"', TYPE_START) - TYPE_START)!;
-}
 
 /**
  * The event in `data` when it is a delta event in one of the two key orders above, else undefined (parse it
@@ -78,7 +81,8 @@ export function parseDeltaEvent(data: string): ResponsesEvent | undefined {
     if (m[1] !== undefined) ev.sequence_number = Number(m[1]);
     ev.item_id = m[2];
     ev.output_index = Number(m[3]);
-    if (m[4] !== undefined) ev[m[4]] = Number(m[5]);
+    if (m[4] === 'content_index') ev.content_index = Number(m[5]);
+    else if (m[4] !== undefined) ev.summary_index = Number(m[5]);
     ev.delta = unescape(m[6]);
     if (m[7] !== undefined) ev.logprobs = [];
     if (m[8] !== undefined) ev.obfuscation = m[8];
