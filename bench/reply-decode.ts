@@ -1,0 +1,75 @@
+// One reply's way through the gateway, in process: a whole Responses stream in one chunk (as the bench's mock
+// writes it) -> decoder -> translator -> SSE serialiser. CPU µs per reply, medians of alternating rounds.
+// With --against <tree>, that checkout's src/ runs in the same process, round for round with this one: the
+// machine's speed drifts by tens of percent between runs minutes apart, interleaving cancels it.
+//   node bench/reply-decode.ts [--against /path/to/other/checkout] [--deltas 200] [--order declared|sorted]
+// --order sorted: every event's keys written sorted after `type` (the order OpenAI's servers were recorded
+// writing); declared (default): the API reference's order, as the mock writes it.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { longText, toSse } from '../test/support/response-scenarios.ts';
+import type { ResponsesEvent } from '../src/wire/responses-stream.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    against: { type: 'string' },
+    deltas: { type: 'string', default: '200' },
+    order: { type: 'string', default: 'declared' },
+    rounds: { type: 'string', default: '15' },
+  },
+});
+
+interface Tree { name: string; run(chunk: Buffer): number }
+
+async function load(root: string, name: string): Promise<Tree> {
+  const at = (p: string) => pathToFileURL(resolve(root, p)).href;
+  const dec = await import(at('src/upstream/sse-events.ts'));
+  const tr = await import(at('src/translate/stream-to-anthropic.ts'));
+  const sse = await import(at('src/server/sse.ts'));
+  return {
+    name,
+    run(chunk) {
+      const d = dec.createResponsesEventDecoder();
+      const t = new tr.StreamTranslator({ model: 'claude-sonnet-4-5' });
+      const out: unknown[] = [];
+      for (const ev of [...d.push(chunk), ...d.end()]) t.push(ev, out);
+      let s = '';
+      for (const ev of out) s += sse.serializeEvent(ev);
+      return s.length;
+    },
+  };
+}
+
+function sortedKeys(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries([['type', o.type], ...Object.keys(o).filter((k) => k !== 'type').sort().map((k) => [k, sortedKeys(o[k])])]);
+}
+
+const scenario = longText(Number(opt.deltas));
+if (scenario.kind !== 'events') throw new Error('an events scenario expected');
+let events: ResponsesEvent[] = scenario.events.map((e) => (e.response && e.response.model === undefined ? { ...e, response: { ...e.response, model: 'gpt-5-codex' } } : e));
+if (opt.order === 'sorted') events = events.map((e) => sortedKeys(e) as ResponsesEvent);
+const chunk = Buffer.from(toSse(events));
+
+const trees = [await load(process.cwd(), 'this tree')];
+if (opt.against) trees.unshift(await load(opt.against, opt.against));
+
+/** CPU µs per reply over n replies. */
+function measure(tree: Tree, n: number): number {
+  const t0 = process.cpuUsage();
+  let bytes = 0;
+  for (let i = 0; i < n; i++) bytes += tree.run(chunk);
+  const u = process.cpuUsage(t0);
+  if (bytes === 0) throw new Error(`${tree.name}: no output`);
+  return (u.user + u.system) / n;
+}
+
+for (let w = 0; w < 3; w++) for (const t of trees) measure(t, 300); // warm up (JIT)
+const samples = trees.map(() => [] as number[]);
+for (let r = 0; r < Number(opt.rounds); r++) trees.forEach((t, i) => samples[i].push(measure(t, 400)));
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(`${events.length} events, ${chunk.length} bytes, keys in ${opt.order} order; CPU µs per reply, median of ${opt.rounds} rounds:`);
+trees.forEach((t, i) => console.log(`  ${t.name}: ${median(samples[i]).toFixed(1)}`));
+if (trees.length === 2) console.log(`  change: ${(100 * (median(samples[1]) / median(samples[0]) - 1)).toFixed(0)} %`);
