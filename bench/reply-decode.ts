@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { longText, toSse } from '../test/support/response-scenarios.ts';
 import type { ResponsesEvent } from '../src/wire/responses-stream.ts';
+import { eventsOf } from './translate.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -47,9 +48,7 @@ function sortedKeys(v: unknown): unknown {
   return Object.fromEntries([['type', o.type], ...Object.keys(o).filter((k) => k !== 'type').sort().map((k) => [k, sortedKeys(o[k])])]);
 }
 
-const scenario = longText(Number(opt.deltas));
-if (scenario.kind !== 'events') throw new Error('an events scenario expected');
-let events: ResponsesEvent[] = scenario.events.map((e) => (e.response && e.response.model === undefined ? { ...e, response: { ...e.response, model: 'gpt-5-codex' } } : e));
+let events: ResponsesEvent[] = eventsOf(longText(Number(opt.deltas)));
 if (opt.order === 'sorted') events = events.map((e) => sortedKeys(e) as ResponsesEvent);
 const chunk = Buffer.from(toSse(events));
 

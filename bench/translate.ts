@@ -24,7 +24,8 @@ export interface TranslateResult {
 
 interface Stream { name: string; events: ResponsesEvent[]; chunks: Buffer[] }
 
-function eventsOf(s: Scenario): ResponsesEvent[] {
+/** A scenario's events, each response object given a model (as an upstream names it). */
+export function eventsOf(s: Scenario): ResponsesEvent[] {
   if (s.kind !== 'events') throw new Error('events scenario expected');
   return s.events.map((e) => (e.response && e.response.model === undefined ? { ...e, response: { ...e.response, model: 'gpt-5-codex' } } : e));
 }
