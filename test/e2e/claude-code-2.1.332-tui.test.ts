@@ -32,10 +32,10 @@ describe('Claude Code 2.1.332 terminal UI, auto mode, classifier off', { skip },
   });
 
   after(async () => {
-    tui?.close();
+    await tui?.close();
     await gw?.stop();
     await mock?.close();
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('asks about the action (per call, no session error); approved, it runs and the answer quotes its output', { timeout: 90_000 }, async () => {

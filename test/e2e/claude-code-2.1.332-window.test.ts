@@ -200,8 +200,9 @@ describe('Claude Code 2.1.332 with the environment packybridge claude-env prints
       assert.match(picker, /→ GPT-5 Codex \(packybridge\)/, 'the gateway\'s names are listed');
       tui.press('Escape');
     } finally {
-      tui.close();
-      rmSync(root, { recursive: true, force: true });
+      await tui.close();
+      // the program's children (shell snapshots, the debug log) may still be closing files for a moment
+      rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     }
   });
 });
