@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startHarness, CLIENT_KEY, type Harness } from '../e2e/sdk-harness.ts';
 import { send, isAnthropicError, keepAlive } from './edge-client.ts';
-import { capForLog, capLogFields } from '../../src/observability/logger.ts';
+import { capForLog, sanitizeLogFields } from '../../src/observability/logger.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -108,7 +108,7 @@ test('the log helpers: one cap for client strings, and every field of a line cap
   assert.equal(capForLog(undefined), undefined);
   const capped = capForLog('u'.repeat(10_000));
   assert.ok(capped.length < 300 && capped.endsWith('…[10000 chars]'), capped.slice(-30));
-  const line = capLogFields({ ua: 'a'.repeat(50_000), nested: { sessionId: 's'.repeat(50_000), n: 1 }, status: 400 });
+  const line = sanitizeLogFields({ ua: 'a'.repeat(50_000), nested: { sessionId: 's'.repeat(50_000), n: 1 }, status: 400 });
   assert.ok(JSON.stringify(line).length < 5000);
   assert.equal(line.status, 400);
   assert.equal((line.nested as { n: number }).n, 1);
