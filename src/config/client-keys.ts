@@ -1,6 +1,6 @@
 // api-keys entries -> ClientKey: a bare key or {key, name, models, limits, expires}; a key may be written as
 // sha256:<hex> so the file need not hold it. Only digests are kept: keys are compared digest to digest.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ClientKey, ConfigProblem } from './types.ts';
 import type { ClientKeyShape } from './schema.ts';
 import { maskSecret } from './mask.ts';
@@ -8,7 +8,7 @@ import { problem } from './problems.ts';
 
 export type ClientKeyEntry = string | ClientKeyShape;
 
-export const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+export const sha256Hex = (s: string): string => hash('sha256', s);
 
 const DIGEST_PREFIX = /^sha256:/i;
 

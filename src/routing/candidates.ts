@@ -3,7 +3,7 @@
 // (both passed through) that serve the requested model. Within a provider the keys are ordered by
 // routing.strategy; a key resting after a failure (RoutingState) is left out, one that failed briefly goes last;
 // the session's pinned candidate goes first. Reads the snapshot, the registry and the RoutingState; writes nothing.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AnthropicFallback, ConfigSnapshot, EntryModel, TimeoutsConfig, UpstreamEntry } from '../config/types.ts';
 import { maskSecret } from '../config/mask.ts';
 import type { ProviderLabel } from '../relay/anthropic-errors.ts';
@@ -75,7 +75,7 @@ export function keyId(provider: string, key: string | undefined): string {
   // keys come from the configuration (a few, or a few hundred): hashed once, not on every request
   let digest = keyDigests.get(k);
   if (digest === undefined) {
-    digest = createHash('sha256').update(k).digest('hex').slice(0, 10);
+    digest = hash('sha256', k).slice(0, 10);
     if (keyDigests.size >= 4096) keyDigests.clear();
     keyDigests.set(k, digest);
   }

@@ -1,5 +1,5 @@
 // Models per provider client, registered under a stable id. Registering the same client twice changes nothing.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { MODEL_CATALOG, type ModelInfo } from './model-catalog.ts';
 import type { Effort } from '../wire/responses-request.ts';
 
@@ -17,7 +17,7 @@ export interface RegisteredModel {
 
 /** A short, stable id for one provider client: the same base-url and key give the same id. */
 export function providerClientId(provider: string, baseUrl: string, key: string): string {
-  const digest = createHash('sha256').update(`${baseUrl}\u0000${key}`).digest('hex').slice(0, 12);
+  const digest = hash('sha256', `${baseUrl}\u0000${key}`).slice(0, 12);
   return `${provider}-${digest}`;
 }
 

@@ -1,9 +1,9 @@
 // Client authentication: the keys in `api-keys`, sent as x-api-key or Authorization: Bearer.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientKey } from '../config/types.ts';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+const digest = (s: string) => hash('sha256', s, 'buffer');
 
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const x = headers['x-api-key'];

@@ -1,7 +1,7 @@
 // prompt_cache_key: one stable, opaque key per Claude Code session, so the upstream routes every turn of
 // a session to the same prompt cache. The raw session id is never forwarded: the key is a sha256 of it,
 // spelled like a UUID.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const LEGACY_SESSION = /_session_([A-Za-z0-9-]+)$/;
 
@@ -32,6 +32,6 @@ export function sessionIdentity(metadata: unknown): string | undefined {
 export function promptCacheKey(metadata: unknown): string | undefined {
   const identity = sessionIdentity(metadata);
   if (identity === undefined) return undefined;
-  const hex = createHash('sha256').update(`packybridge-prompt-cache:${identity}`).digest('hex');
+  const hex = hash('sha256', `packybridge-prompt-cache:${identity}`);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

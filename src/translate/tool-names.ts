@@ -1,6 +1,6 @@
 // Tool names: the upstream accepts ^[a-zA-Z0-9_-]{1,64}$. Longer (or otherwise invalid) names are
 // shortened deterministically and reversibly within one request; valid names pass unchanged.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface ToolNameMap {
   toUpstream(original: string): string;
@@ -12,7 +12,7 @@ const VALID_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MCP_PREFIX = 'mcp__';
 
 function shortHash(name: string, salt: number): string {
-  return createHash('sha256').update(salt === 0 ? name : `${name}#${salt}`).digest('hex').slice(0, 8);
+  return hash('sha256', salt === 0 ? name : `${name}#${salt}`).slice(0, 8);
 }
 
 function sanitize(name: string): string {
@@ -39,6 +39,24 @@ export function isValidToolName(name: string): boolean {
   return VALID_NAME.test(name);
 }
 
+function allValid(names: string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (!VALID_NAME.test(names[i])) return false;
+  return true;
+}
+
+/**
+ * The map built from names that are all valid: each keeps its spelling both ways, exactly as the general case
+ * gives (valid names are reserved as themselves; names not given fall back the same way).
+ */
+const IDENTITY: ToolNameMap = {
+  toUpstream(original: string): string {
+    return isValidToolName(original) ? original : hashedName(original, 0);
+  },
+  toOriginal(upstream: string): string {
+    return upstream;
+  },
+};
+
 /**
  * Builds the mapping for one request from every tool name it mentions (tool definitions, tool_use
  * blocks in the history, tool_choice). Names are processed in sorted order, so the result does not
@@ -46,6 +64,7 @@ export function isValidToolName(name: string): boolean {
  * invalid: truncated + hash) and toOriginal returns unknown names unchanged.
  */
 export function buildToolNameMap(names: string[]): ToolNameMap {
+  if (allValid(names)) return IDENTITY; // the usual request (Claude Code's own tool names): nothing to build
   const unique = [...new Set(names)].sort();
   const toUp = new Map<string, string>();
   const toOrig = new Map<string, string>();

@@ -68,4 +68,23 @@ describe('buildToolNameMap', () => {
     assert.equal(map.toOriginal('Unknown'), 'Unknown');
     assert.match(map.toUpstream(long('q', 90)), VALID);
   });
+  it('all names valid (the shortcut without a built map) answers as the general case does', () => {
+    const valid = ['Bash', 'Read', 'mcp__github__create_issue', 'x'.repeat(64)];
+    const invalid = [long('very_long_tool_name_', 90), 'tool.with:colons'];
+    const shortcut = buildToolNameMap(valid);
+    // the same names plus invalid ones take the general path; on the valid names both must agree
+    const general = buildToolNameMap([...valid, ...invalid]);
+    for (const n of valid) {
+      assert.equal(shortcut.toUpstream(n), general.toUpstream(n));
+      assert.equal(shortcut.toOriginal(n), general.toOriginal(n));
+    }
+    // names it was not given: valid ones as they are, invalid ones truncated + hashed, as the general map's fallback
+    for (const n of ['Unknown', long('other_', 80), 'a b']) {
+      const mapped = shortcut.toUpstream(n);
+      assert.equal(mapped, buildToolNameMap(['Bash', 'a.b']).toUpstream(n), 'the same fallback as a built map');
+      assert.match(mapped, VALID);
+      assert.equal(shortcut.toOriginal(mapped), mapped, 'unknown upstream names come back unchanged');
+    }
+    assert.equal(buildToolNameMap([]).toUpstream('Read'), 'Read');
+  });
 });
