@@ -36,7 +36,7 @@ describe('Claude Code 2.1.332 through packybridge: --continue and --resume', { c
   after(async () => {
     await gw?.stop();
     await mock?.close();
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   /** One headless run in the shared HOME and folder; the main (non-title) requests it sent upstream. */

@@ -122,7 +122,7 @@ export async function runClaude(opts: RunClaudeOptions): Promise<ClaudeRun> {
     const debugLog = debugFile && existsSync(debugFile) ? readFileSync(debugFile, 'utf8') : undefined;
     return { ...run, result, events, debugLog, home, cwd };
   } finally {
-    if (opts.root === undefined) rmSync(root, { recursive: true, force: true });
+    if (opts.root === undefined) rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     else if (debugFile) rmSync(debugFile, { force: true });
   }
 }

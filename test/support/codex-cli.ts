@@ -97,7 +97,7 @@ export async function runCodex(opts: RunCodexOptions): Promise<CodexRun> {
       .filter((i) => i?.type === 'agent_message' && typeof i.text === 'string');
     return { ...run, events, lastMessage: messages.at(-1)?.text };
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 
