@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pino from 'pino';
+import { createLogger } from '../../src/observability/logger.ts';
 import { startGateway, type RunningGateway } from '../../src/serve.ts';
 
 export interface TestGateway extends RunningGateway {
@@ -14,10 +14,13 @@ export interface TestGateway extends RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Collects log lines in memory (tests assert on what is, and is not, logged). */
+/**
+ * Collects log lines in memory (tests assert on what is, and is not, logged), written by the production logger
+ * (its masking and capping included) at debug level.
+ */
 export function memoryLogger(lines: string[]) {
   const dest = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(l); cb(); } });
-  return pino({ level: 'debug', redact: { paths: ['headers.authorization', 'headers["x-api-key"]'], censor: '[masked]' } }, dest);
+  return createLogger({ level: 'debug', destination: dest });
 }
 
 export async function startTestGateway(yaml: string, opts: { env?: NodeJS.ProcessEnv; watch?: boolean; forcePackycode?: boolean; mode?: number } = {}): Promise<TestGateway> {
