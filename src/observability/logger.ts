@@ -36,8 +36,8 @@ export function capForLog(value: string | undefined, max = LOG_STRING_MAX): stri
  * What a log object becomes in the line: secrets masked (`SECRET_FIELDS`, and `key` unless already a mask) and
  * every string cut to LOG_FIELD_MAX, at the top and in plain objects up to MAX_DEPTH levels down. Copies only
  * what it changes. This is the logger's `log` formatter, so it runs on every line, and it is the only
- * redaction: pino's own `redact` option re-parsed its paths on every line (~14 µs and ~30 KB of garbage per
- * request line, see the README's design notes).
+ * redaction: pino's own `redact` option re-parsed its paths on every line (18–20 µs and ~30 KB of garbage for
+ * the request's line, against 3–4 µs here: `node bench/log-line.ts`, and the README's design notes).
  */
 export function sanitizeLogFields(fields: Record<string, unknown>): Record<string, unknown> {
   return sanitizeObject(fields, 0);
