@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 // Entry point. Runs the compiled CLI (dist/, built by `npm ci` through the `prepare` script).
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { supportedNodeFor } from './supported-node.js';
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 20) {
-  process.stderr.write(`packybridge needs Node.js 22 or newer; this is ${process.version}.\n`);
-  process.exit(1);
+// An older Node.js (these machines' 20): in a checkout, run on its Node 24 from .tools/ (see supported-node.js)
+const newer = supportedNodeFor('packybridge');
+if (newer !== undefined) {
+  const child = spawn(newer, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Ctrl-C reaches both processes (one process group): the child shuts down, this one waits for it
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  process.on('SIGHUP', () => child.kill('SIGHUP'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));
+  await new Promise(() => {}); // the child's exit ends this process
 }
-if (major < 22) process.stderr.write(`packybridge: warning: Node.js 22 or newer is supported; this is ${process.version}.\n`);
 // Memory: V8 and glibc defaults suit a batch job, not a gateway holding hundreds of streams. Under streaming
 // load the young generation grows to 128 MB, the old one to about four times what is alive before V8
 // collects it, and every thread gets its own malloc arena; measured at 256 streams, resident memory went

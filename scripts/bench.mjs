@@ -7,16 +7,19 @@
 //   npm run bench:outside              the outside check: wrk against the bench's own load generator (bench/outside-check.ts)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { supportedNodeFor } from '../bin/supported-node.js';
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 6)) {
-  console.error(`npm run bench needs Node.js 22.6 or newer (this is ${process.version}); run \`source scripts/ensure-node.sh\` first.`);
+// an older Node.js: the checkout's Node 24 from .tools/ (installed from the npm registry on first use)
+const node = supportedNodeFor('npm run bench') ?? process.execPath;
+const [major, minor] = (node === process.execPath ? process.versions.node : '24.0').split('.').map(Number);
+if (major === 22 && minor < 6) {
+  console.error(`npm run bench needs Node.js 22.6 or newer (this is ${process.version}): TypeScript by type stripping.`);
   process.exit(1);
 }
 // type stripping is on by default from 22.18 / 23.6; earlier versions need the flag
 const flags = (major === 22 && minor < 18) || (major === 23 && minor < 6) ? ['--experimental-strip-types', '--no-warnings'] : [];
 const outside = process.argv[2] === '--outside-check';
 const main = fileURLToPath(new URL(outside ? '../bench/outside-check.ts' : '../bench/main.ts', import.meta.url));
-const child = spawn(process.execPath, [...flags, main, ...process.argv.slice(outside ? 3 : 2)], { stdio: 'inherit' });
+const child = spawn(node, [...flags, main, ...process.argv.slice(outside ? 3 : 2)], { stdio: 'inherit' });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

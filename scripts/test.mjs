@@ -2,23 +2,15 @@
 // `npm test`: type-check, then every test file under test/ with Node's own test runner.
 // Test files are TypeScript run directly by Node's type stripping (Node 22.18+ / 24).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { supportedNodeFor } from '../bin/supported-node.js';
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
-  // The tests run TypeScript directly (Node's type stripping, 22.18+). On an older Node, use (or install)
-  // Node 24 from the npm registry under .tools/ and run again with it.
-  const local = join('.tools', 'node_modules', '.bin', 'node');
-  if (!existsSync(local)) {
-    console.error(`node ${process.version} is older than 22: installing Node.js 24 into .tools/ from the npm registry`);
-    const r = spawnSync('npm', ['install', '--prefix', '.tools', '--no-save', 'node@24'], { stdio: 'inherit' });
-    if (r.status !== 0 || !existsSync(local)) {
-      console.error('could not install Node.js 24; install Node.js 22 or newer and run npm test again');
-      process.exit(1);
-    }
-  }
-  const r = spawnSync(local, [process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+// The tests run TypeScript directly (Node's type stripping, 22.18+). On an older Node, run again with the
+// checkout's Node 24 from .tools/ (installed from the npm registry on first use).
+const newer = supportedNodeFor('npm test');
+if (newer !== undefined) {
+  const r = spawnSync(newer, [process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 

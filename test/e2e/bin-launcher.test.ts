@@ -3,8 +3,8 @@
 // Read from outside, as an operator would: /proc/<pid>/cmdline and /proc/<pid>/environ of the running gateway.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -73,5 +73,75 @@ describe('bin/packybridge.js memory settings', { skip }, () => {
     const { argv, env } = await launch([], { PACKYBRIDGE_NO_REEXEC: '1' });
     assert.ok(!argv.some((a) => a.startsWith('--max-semi-space-size') || a.startsWith('--heap-growing-percent')), argv.join(' '));
     assert.equal(env.has('MALLOC_ARENA_MAX'), false);
+  });
+});
+
+/** A Node.js older than 22 on this machine (Debian's is 20 here), if there is one. */
+function olderNode(): string | undefined {
+  for (const candidate of ['/usr/bin/node', '/usr/local/bin/node', '/bin/node']) {
+    if (!existsSync(candidate)) continue;
+    const r = spawnSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' });
+    if (r.status === 0 && Number(r.stdout.split('.')[0]) < 22) return candidate;
+  }
+  return undefined;
+}
+
+const old = olderNode();
+const tools = join(ROOT, '.tools/node_modules/.bin/node');
+const skipOld = old === undefined ? 'no Node.js older than 22 on this machine'
+  : !existsSync(tools) ? 'no Node.js under .tools/ (npm test installs it on an older Node)'
+    : !existsSync(join(ROOT, 'dist/cli.js')) ? 'dist/ not built (npm ci builds it)' : false;
+
+describe('bin/packybridge.js on a Node.js older than 22', { skip: skipOld }, () => {
+  test('in the checkout it runs on the Node.js in .tools/, exit code and output passed through', () => {
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
+    const r = spawnSync(old!, [BIN, '--version'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), version);
+    assert.match(r.stderr, /needs Node\.js 22 or newer; this is v\d+.*running it with the checkout's Node\.js from \.tools\//);
+    const bad = spawnSync(old!, [BIN, 'check', '--config', join(tmpdir(), 'pb-no-such-config.yaml')], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } });
+    assert.equal(bad.status, 1, 'a failing command\'s exit code comes through');
+  });
+
+  test('serve: the gateway answers; SIGTERM to the launcher stops the gateway too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-bin-old-'));
+    const child = spawn(old!, [BIN, 'serve', '--port', '0', '--codex-home', join(dir, 'codex')], {
+      cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const origin = await new Promise<string>((ok, fail) => {
+        let err = '';
+        const timer = setTimeout(() => fail(new Error(`the gateway did not start: ${err}`)), 30_000);
+        child.stderr!.on('data', (c: Buffer) => {
+          err += c;
+          const m = /packybridge (http:\/\/127\.0\.0\.1:\d+) /.exec(err);
+          if (m) { clearTimeout(timer); ok(m[1]!); }
+        });
+        child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`the launcher exited (${code}): ${err}`)); });
+      });
+      assert.equal((await fetch(`${origin}/healthz`)).status, 200);
+      child.kill('SIGTERM');
+      const code = await new Promise((r) => child.once('exit', (c) => r(c)));
+      assert.equal(code, 0, 'the launcher exits with the gateway\'s code');
+      await assert.rejects(fetch(`${origin}/healthz`), 'the gateway is gone with it');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('installed as a package (under node_modules): a clear message, exit 1, nothing installed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-bin-pkg-'));
+    try {
+      const bin = join(dir, 'node_modules', 'packybridge', 'bin');
+      mkdirSync(bin, { recursive: true });
+      for (const f of ['packybridge.js', 'supported-node.js']) copyFileSync(join(ROOT, 'bin', f), join(bin, f));
+      const r = spawnSync(old!, [join(bin, 'packybridge.js'), '--version'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^packybridge needs Node\.js 22 or newer; this is v\d+[^\n]*\. Install Node\.js 22\+/);
+      assert.equal(existsSync(join(dir, 'node_modules', 'packybridge', '.tools')), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
