@@ -7,20 +7,15 @@ import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MIN_MAJOR = 22;
+const MIN_MAJOR = 22;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** True when this Node.js is new enough. */
-export function nodeSupported(version = process.versions.node) {
-  return Number(version.split('.')[0]) >= MIN_MAJOR;
-}
 
 /**
  * The path of a Node.js 22+ to run `what` with instead of this one, or undefined when this one will do.
  * Installs Node 24 into the checkout's .tools/ when needed; exits with a clear message when it cannot.
  */
 export function supportedNodeFor(what) {
-  if (nodeSupported()) return undefined;
+  if (Number(process.versions.node.split('.')[0]) >= MIN_MAJOR) return undefined;
   const here = `${what} needs Node.js ${MIN_MAJOR} or newer; this is ${process.version}`;
   if (ROOT.includes(`${sep}node_modules${sep}`)) {
     process.stderr.write(`${here}. Install Node.js ${MIN_MAJOR}+ (24 LTS is tested) and run it again.\n`);

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { supportedNodeFor } from '../bin/supported-node.js';
 
 // an older Node.js: the checkout's Node 24 from .tools/ (installed from the npm registry on first use)
-const node = supportedNodeFor('npm run bench') ?? process.execPath;
-const [major, minor] = (node === process.execPath ? process.versions.node : '24.0').split('.').map(Number);
+const newer = supportedNodeFor('npm run bench');
+const node = newer ?? process.execPath;
+const [major, minor] = newer === undefined ? process.versions.node.split('.').map(Number) : [24, 0];
 if (major === 22 && minor < 6) {
   console.error(`npm run bench needs Node.js 22.6 or newer (this is ${process.version}): TypeScript by type stripping.`);
   process.exit(1);

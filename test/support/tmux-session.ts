@@ -21,7 +21,6 @@ export class TmuxSession {
     this.pid = Number(execFileSync('tmux', ['list-panes', '-t', this.name, '-F', '#{pane_pid}'], { encoding: 'utf8' }).trim());
   }
 
-
   /** Types text literally (no key names). */
   type(text: string): void { execFileSync('tmux', ['send-keys', '-t', this.name, '-l', text]); }
 
