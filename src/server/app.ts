@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { parseJsonBytes } from './json-body.ts';
+import { readBodyBytes } from './body-bytes.ts';
 import { RepeatedTailCache } from './repeated-tail.ts';
 import { toolConversionCache } from '../translate/tool-conversion-cache.ts';
 import { messageItemsCounts } from '../translate/message-items-cache.ts';
@@ -86,11 +87,16 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   runtime.metrics.watchCache('tool_conversion', () => toolConversionCache.stats());
   runtime.metrics.watchCache('message_items', messageItemsCounts);
   const badBody = (message: string) => Object.assign(new Error(message), { statusCode: 400 });
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+  // The bytes are read into a buffer every request reuses (body-bytes.ts): parseJsonBytes keeps none of them.
+  const bodyLimit = app.initialConfig.bodyLimit ?? ANTHROPIC_BODY_LIMIT_BYTES;
+  app.addContentTypeParser('application/json', (request, payload, done) => {
     const route = request.routeOptions.url;
-    const parsed = parseJsonBytes(body as Buffer, route === '/v1/messages' || route === '/v1/messages/count_tokens' ? repeatedTails : undefined);
-    if (parsed.ok) done(null, parsed.value);
-    else done(badBody(parsed.message), undefined);
+    const cache = route === '/v1/messages' || route === '/v1/messages/count_tokens' ? repeatedTails : undefined;
+    readBodyBytes(request.headers, payload, bodyLimit, (bytes) => {
+      const parsed = parseJsonBytes(bytes, cache);
+      if (parsed.ok) done(null, parsed.value);
+      else done(badBody(parsed.message), undefined);
+    }, (err) => done(err, undefined));
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -37,6 +37,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * A request body's bytes as JSON: decoded strictly as UTF-8 (a body that is not UTF-8 is refused instead of
  * having its bad bytes replaced, as Anthropic does), then parsed as parseJsonBody does. With `cache`, a body
  * ending with a tail seen before is parsed up to it and shares the tail's frozen values (repeated-tail.ts).
+ * Keeps nothing of `body` once it returns (the caches copy what they keep): the app reads every body into the
+ * same memory (body-bytes.ts).
  */
 export function parseJsonBytes(body: Buffer, cache?: RepeatedTailCache): JsonBodyResult {
   const split = cache?.split(body);
