@@ -69,3 +69,53 @@ test('captured Claude Code requests, four turns each: the upstream body is the s
   assert.ok(await cacheFigure('entries') >= 1);
   assert.ok(await cacheFigure('hits', 'message_items') - itemHitsBefore >= captured.length, 'shared messages were translated once');
 });
+
+/** POSTs `text` in `pieces` parts with a pause between them, so that other requests' bodies arrive in between. */
+async function postInPieces(text: string, pieces: number): Promise<number> {
+  const bytes = Buffer.from(text);
+  const step = Math.ceil(bytes.length / pieces);
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      for (let at = 0; at < bytes.length; at += step) {
+        controller.enqueue(bytes.subarray(at, at + step));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      controller.close();
+    },
+  });
+  const res = await fetch(`${gw.url}/v1/messages?beta=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'test-client-key', 'anthropic-version': '2023-06-01', 'content-length': String(bytes.length) },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  await res.text();
+  return res.status;
+}
+
+// Every body is read into the same memory (src/server/body-bytes.ts) and the sessions share tails and heads:
+// sessions sent at once, each body uploaded in pieces that interleave with the others', must each reach the
+// upstream exactly as it does alone and unshared (the pretty-printed request, sent by itself afterwards).
+test('sessions at once, their bodies uploaded in interleaved pieces: each reaches the upstream as it does alone', async () => {
+  const sessions = captured.slice(0, 6);
+  assert.ok(sessions.length >= 5);
+  for (let turn = 0; turn < 3; turn++) {
+    // on the last turn the first message changes too (an edit): nothing of the previous head may be reused
+    const first = (c: { body: { messages: unknown[] } }) => (turn === 2 ? [{ role: 'user', content: 'the first message, edited' }, ...c.body.messages.slice(1)] : c.body.messages);
+    const texts = sessions.map(({ c }, i) => JSON.stringify({
+      ...c.body,
+      messages: [...first(c), ...Array.from({ length: turn }, (_, k) => [{ role: 'assistant', content: `turn ${k + 1}` }, { role: 'user', content: `go on ${k + 1}` }]).flat(), { role: 'user', content: `marker ${i}-${turn}` }],
+    }));
+    packy.reset();
+    const statuses = await Promise.all(texts.map((t, i) => postInPieces(t, 3 + i)));
+    assert.deepEqual(statuses, texts.map(() => 200));
+    assert.equal(packy.requests.length, texts.length);
+    const received = packy.requests.map((r) => r.body);
+    for (let i = 0; i < texts.length; i++) {
+      const mine = received.filter((b) => JSON.stringify(b).includes(`marker ${i}-${turn}`));
+      assert.equal(mine.length, 1, `session ${i}, turn ${turn}: one upstream request carries its marker`);
+      const alone = await upstreamBodyFor(JSON.stringify(JSON.parse(texts[i]), null, 1));
+      assert.equal(JSON.stringify(mine[0]), JSON.stringify(alone), `session ${i}, turn ${turn}`);
+    }
+  }
+});
