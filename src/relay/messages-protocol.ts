@@ -11,7 +11,7 @@ import { MessageAggregator } from '../translate/response-to-message.ts';
 import { thinkingBlocks, thinkingSummaries } from '../translate/thinking-display.ts';
 import { openResponsesStream } from '../upstream/responses-client.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
-import { serializeEvent } from '../server/sse.ts';
+import { serializeEvent, serializeEvents } from '../server/sse.ts';
 import { errorBody, STATUS_FOR_TYPE, type ClientError } from '../server/errors.ts';
 import type { Candidate } from '../routing/candidates.ts';
 import { clientErrorForUpstream, contextOverflowClientError } from './anthropic-errors.ts';
@@ -30,10 +30,9 @@ export const PING_FRAME = 'event: ping\ndata: {"type": "ping"}\n\n';
  */
 export type MessageFinalizer = (ctx: RelayContext, final: { delta?: Extract<StreamEvent, { type: 'message_delta' }>; message?: Message }) => void | Promise<void>;
 
+/** One batch of events as SSE frames, its consecutive deltas on a block joined (serializeEvents). */
 export function sseFrames(events: StreamEvent[]): string {
-  let s = '';
-  for (let i = 0; i < events.length; i++) s += serializeEvent(events[i]);
-  return s;
+  return serializeEvents(events);
 }
 
 export function errorFrame(type: ClientError['type'], message: string): string {
