@@ -32,6 +32,7 @@ export interface FileSettings {
   proxyUrl?: string;
   routing: RoutingConfig;
   maxConcurrentPerUpstream: number;
+  saturationQueueAt: number;
   shutdownGraceMs: number;
 }
 
@@ -185,6 +186,7 @@ export function evaluateFileText(text: string, env: NodeJS.ProcessEnv, fileName 
     ...(f['proxy-url'] ? { proxyUrl: f['proxy-url'] } : {}),
     routing: { strategy: f.routing.strategy, sessionAffinityTtlMs: f.routing['session-affinity-ttl-ms'] },
     maxConcurrentPerUpstream: f.limits['max-concurrent-per-upstream'],
+    saturationQueueAt: f.limits['saturation-queue-at'],
     shutdownGraceMs: f['shutdown-grace-ms'],
     safeguards: { classifierModel: f.safeguards['classifier-model'], timeoutMs: f.safeguards['timeout-ms'] },
   };

@@ -149,6 +149,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadResult> {
     ...(settings.proxyUrl ? { proxyUrl: settings.proxyUrl } : {}),
     routing: settings.routing,
     maxConcurrentPerUpstream: settings.maxConcurrentPerUpstream,
+    saturationQueueAt: settings.saturationQueueAt,
     shutdownGraceMs: settings.shutdownGraceMs,
     safeguards: settings.safeguards,
     packycodeProblems: usable ? [] : problems,

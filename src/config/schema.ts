@@ -227,7 +227,10 @@ export const fileSchema = z.object({
     })
     .prefault({}),
   limits: z
-    .object({ 'max-concurrent-per-upstream': intish.pipe(z.number().min(0)).default(0) })
+    .object({
+      'max-concurrent-per-upstream': intish.pipe(z.number().min(0)).default(0),
+      'saturation-queue-at': intish.pipe(z.number().min(0)).default(16),
+    })
     .prefault({}),
   'shutdown-grace-ms': intish.pipe(z.number().min(0)).default(10_000),
 });
@@ -334,6 +337,7 @@ export const FILE_FIXES: FixTable = {
   'routing.session-affinity-ttl-ms': 'write a whole number of milliseconds, e.g. 21600000 (6 h); 0 turns session affinity off',
   limits: 'write a mapping, e.g. limits: { max-concurrent-per-upstream: 64 }',
   'limits.max-concurrent-per-upstream': 'write a whole number; 0 means no limit',
+  'limits.saturation-queue-at': 'write a whole number of requests in flight (default 16); 0 turns the saturation queue off',
   'shutdown-grace-ms': 'write a whole number of milliseconds, e.g. 10000: how long streams in flight may finish on SIGTERM/SIGINT',
   safeguards: 'write a mapping, e.g. safeguards: { classifier-model: gpt-5-mini, timeout-ms: 30000 }',
   'safeguards.classifier-model': 'write a Packycode model name to judge auto mode\'s tool calls, e.g. gpt-5-mini, or "" to leave the checks to Claude Code',

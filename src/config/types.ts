@@ -163,6 +163,11 @@ export interface ConfigSnapshot {
   routing?: RoutingConfig;
   /** requests in flight per upstream (base-url) at most; 0 = no limit */
   maxConcurrentPerUpstream?: number;
+  /**
+   * requests in flight from which, while the event loop is saturated, a connection's next request waits in the
+   * kernel instead of the heap (server/admission.ts); 0 = never; absent = 16
+   */
+  saturationQueueAt?: number;
   /** on SIGTERM/SIGINT, how long streams in flight may still finish */
   shutdownGraceMs?: number;
   /** auto mode's server-side check (absent in snapshots built before it existed: no judge) */

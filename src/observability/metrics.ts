@@ -112,6 +112,7 @@ export class Metrics {
   readonly clientErrors = new BoundedCounter({ name: 'packybridge_client_errors_total', help: 'Failed requests by client key name and error kind', labelNames: ['client', 'kind'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
   readonly clientWebSearches = new BoundedCounter({ name: 'packybridge_client_web_searches_total', help: 'Web searches by client key name', labelNames: ['client'] as const, registers: [this.registry] }, { client: this.labelBounds.client });
   readonly inFlight = new Gauge({ name: 'packybridge_inflight_streams', help: 'Streams in flight', registers: [this.registry] });
+  readonly parkedConnections = new Counter({ name: 'packybridge_parked_connections_total', help: 'Connections whose next request waited in the kernel while the event loop was saturated (limits.saturation-queue-at)', registers: [this.registry] });
   readonly #caches = new Map<string, () => object>();
   readonly requestCaches = new Gauge({
     name: 'packybridge_request_cache', labelNames: ['cache', 'figure'] as const, registers: [this.registry],

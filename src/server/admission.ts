@@ -1,0 +1,205 @@
+// Admission under saturation: when the event loop is saturated and enough requests are already in the process,
+// a connection's next request waits in the kernel's socket buffer, not in the heap.
+//
+// Why: once the gateway's one thread is busy all the time, letting more requests in does not serve any of them
+// sooner; it only keeps more of them half-done in memory. Their state then outlives the young generation's
+// collections and is promoted, and every request costs more (measured at 64 streams of 76 KB requests, the
+// README's "What changed for issue 11"). Paused, a connection costs nothing: its next request stays in the
+// kernel until the gateway can take it.
+//
+// Rules, all of them cheap to check:
+// - a connection is parked (its socket paused) only between requests: when it opens, or when its response has
+//   gone out; and only while the loop was saturated (busy at least SATURATED of the last sample window) and
+//   `queueAt` or more requests are in flight or other connections are parked already (none overtakes them);
+// - parked connections are released in the order they were parked, one each time a request finishes with
+//   fewer than `queueAt` left in flight; all of them as soon as the loop is mostly idle again; and any of them
+//   after `maxParkMs`, whatever happens (long streams waiting on a slow upstream hold in-flight slots without
+//   using the loop);
+// - a socket that has a request in flight is never paused (a pipelined request found parked is let go at
+//   once);
+// - the clock (a timer sampling the loop) runs only while requests are in flight.
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+
+/** Busy share of the last window above which the loop counts as saturated. */
+export const SATURATED = 0.9;
+/** Busy share below which every parked connection is let go. */
+export const IDLE = 0.5;
+export const SAMPLE_MS = 20;
+export const DEFAULT_MAX_PARK_MS = 1000;
+
+export interface AdmissionOptions {
+  /** in-flight requests from which connections may be parked; 0 or less: never park */
+  queueAt: () => number;
+  maxParkMs?: number;
+  /** the loop's busy share over the last window (tests drive it); default: performance.eventLoopUtilization */
+  busyShare?: () => number;
+  /** called when a connection is parked / let go (metrics) */
+  onPark?: () => void;
+}
+
+interface Parked { socket: Socket; at: number }
+
+/**
+ * A new connection is decided on once this tick is over: node:http has queued a resume of its socket (its data
+ * listener), which would start reading it again after a pause made now. Nothing of it is read before the next
+ * poll, and this runs before that.
+ */
+function decideNew(a: Admission, socket: Socket): void {
+  if (!socket.destroyed) a.connectionOpened(socket);
+}
+
+/** Watches one HTTP server's connections and requests; see the rules above. */
+export class Admission {
+  readonly #opts: AdmissionOptions;
+  readonly #maxParkMs: number;
+  #inFlight = 0;
+  #queue: Parked[] = [];
+  #head = 0;
+  readonly #parked = new WeakSet<Socket>();
+  #busy = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #elu: EventLoopUtilization | undefined;
+  #closed = false;
+
+  constructor(opts: AdmissionOptions) {
+    this.#opts = opts;
+    this.#maxParkMs = opts.maxParkMs ?? DEFAULT_MAX_PARK_MS;
+  }
+
+  /** Requests in the process now. */
+  get inFlight(): number { return this.#inFlight; }
+  /** Connections waiting to be read. */
+  get parked(): number { return this.#queue.length - this.#head; }
+  /** Whether the clock that samples the loop is running (only while requests are in flight or parked). */
+  get sampling(): boolean { return this.#timer !== undefined; }
+
+  /** Hooks `server`'s connections and requests. */
+  attach(server: Server): void {
+    server.on('connection', (socket: Socket) => this.connection(socket));
+    // prepended: counted before any other listener runs (fastify answers some requests synchronously)
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.request(req.socket, res));
+  }
+
+  connection(socket: Socket): void {
+    setImmediate(decideNew, this, socket);
+  }
+
+  /** (decideNew) parks a connection just opened when the loop is saturated at the threshold */
+  connectionOpened(socket: Socket): void {
+    if (this.#shouldPark()) this.#park(socket);
+  }
+
+  request(socket: Socket, res: ServerResponse): void {
+    if (this.#parked.has(socket)) this.#letGo(socket); // a request already read (pipelined): never stall it
+    this.#inFlight++;
+    this.#startClock();
+    let done = false;
+    const finished = (): void => {
+      if (done) return;
+      done = true;
+      this.#inFlight--;
+      // behind those already waiting (first come, first read), then the longest waiting goes if there is room
+      if (!socket.destroyed && this.#shouldPark()) this.#park(socket);
+      if (!this.#full()) this.#releaseOne();
+      if (this.#inFlight === 0 && this.parked === 0) this.#stopClock();
+    };
+    res.once('finish', finished);
+    res.once('close', finished);
+  }
+
+  /** Saturated, and at the threshold or with others waiting already (a connection never overtakes them). */
+  #shouldPark(): boolean {
+    if (this.#closed || this.#busy < SATURATED) return false;
+    const at = this.#opts.queueAt();
+    return at > 0 && (this.#inFlight >= at || this.parked > 0);
+  }
+
+  /** No room for one more request: saturated at the threshold. */
+  #full(): boolean {
+    if (this.#closed || this.#busy < SATURATED) return false;
+    const at = this.#opts.queueAt();
+    return at > 0 && this.#inFlight >= at;
+  }
+
+  #park(socket: Socket): void {
+    if (this.#parked.has(socket)) return;
+    this.#parked.add(socket);
+    this.#queue.push({ socket, at: performance.now() });
+    socket.pause();
+    this.#opts.onPark?.();
+  }
+
+  #letGo(socket: Socket): void {
+    if (!this.#parked.delete(socket)) return;
+    if (!socket.destroyed) socket.resume();
+  }
+
+  #releaseOne(): void {
+    while (this.#head < this.#queue.length) {
+      const p = this.#queue[this.#head++];
+      if (this.#parked.has(p.socket) && !p.socket.destroyed) {
+        this.#letGo(p.socket);
+        break;
+      }
+      this.#parked.delete(p.socket);
+    }
+    this.#compact();
+  }
+
+  #releaseAll(olderThan = Infinity): void {
+    while (this.#head < this.#queue.length && this.#queue[this.#head].at <= olderThan) {
+      const p = this.#queue[this.#head++];
+      this.#letGo(p.socket);
+    }
+    this.#compact();
+  }
+
+  #compact(): void {
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** One sample of the loop: saturation for the next decisions, and the releases that do not wait for a request. */
+  sample(): void {
+    this.#busy = this.#measure();
+    if (this.parked === 0) return;
+    if (this.#busy < IDLE || this.#opts.queueAt() <= 0) this.#releaseAll();
+    else this.#releaseAll(performance.now() - this.#maxParkMs);
+  }
+
+  #measure(): number {
+    if (this.#opts.busyShare) return this.#opts.busyShare();
+    const now = performance.eventLoopUtilization();
+    const share = this.#elu ? performance.eventLoopUtilization(now, this.#elu).utilization : 0;
+    this.#elu = now;
+    return share;
+  }
+
+  #startClock(): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    this.#elu = performance.eventLoopUtilization();
+    this.#timer = setInterval(() => this.sample(), SAMPLE_MS);
+    this.#timer.unref();
+  }
+
+  #stopClock(): void {
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#busy = 0;
+  }
+
+  /** Lets every parked connection go, parks none from now on and stops the clock (shutdown). */
+  close(): void {
+    this.#closed = true;
+    this.#releaseAll();
+    this.#stopClock();
+  }
+}
