@@ -8,7 +8,7 @@
 //   count      count_tokens in-process on a ~120 KB request (bench/count-tokens.ts), then over HTTP
 //   latency    added time to first text at 1 stream, small and --request bodies (a short reply)
 //   streams    1/16/64/256 concurrent streams, through packybridge and straight to the mock
-//   profile    a CPU profile of the gateway over 16 streams: CPU per request, where it goes (by module)
+//   profile    a CPU profile of the gateway over 16 streams (--profile-streams): CPU per request, where it goes (by module)
 //   cost       how the cost grows: gateway CPU per request by request size (10 KB .. 1 MB) and reply length
 // Prints a markdown table with PASS/FAIL per target; writes .bench/results.json.
 // Options:
@@ -16,6 +16,7 @@
 //   --only streams,latency       some phases only; --concurrency 1,16 other stream counts
 //   --request cc76k              the request of the latency/streams/profile phases: small, cc76k, cc120k, cc300k, kb:<n>
 //   --reply 200                  text deltas per reply in the streams/profile phases
+//   --profile-streams 16         streams of the profile phase (64: where the cost per request grows)
 //   --per-event                  the mock writes one event per write (a slow floor: the old default)
 //   --events-per-write N         the mock writes N events per write, one write per event-loop turn
 //   --no-ceiling                 latency and streams phases without the ceiling proxy (bench/ceiling-proxy.ts) rows
@@ -47,6 +48,7 @@ const { values: opt } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     concurrency: { type: 'string', default: '1,16,64,256' },
+    'profile-streams': { type: 'string', default: '16' },
     reply: { type: 'string', default: '200' },
     'per-event': { type: 'boolean', default: false },
     'events-per-write': { type: 'string', default: '0' },
@@ -352,16 +354,17 @@ async function main(): Promise<void> {
     if (phases.has('profile')) {
       // where the gateway's CPU goes: a profile of the measured window only (V8's timestamps are the monotonic
       // clock, as process.hrtime here), start-up and warm-up left out
-      log(`profile: 16 streams of ${REQUEST}, the gateway under --cpu-prof...`);
+      const profileStreams = Math.max(1, Number(opt['profile-streams']) || 16);
+      log(`profile: ${profileStreams} streams of ${REQUEST}, the gateway under --cpu-prof...`);
       const dir = join(ROOT, '.bench/profile');
       removeDir(dir);
       mkdirSync(dir, { recursive: true });
       let window = { from: 0, to: 0, requests: 0, cpuMs: 0 };
       await withServers(`long:${REPLY}`, MOCK_MODE, async (t, _mock, gw) => {
-        await lg.run({ ...t.through, body: REQUEST, concurrency: 16, requests: 0, warmup: WARMUP, maxMs: 1 });
+        await lg.run({ ...t.through, body: REQUEST, concurrency: profileStreams, requests: 0, warmup: WARMUP, maxMs: 1 });
         const from = Number(process.hrtime.bigint() / 1000n);
         const cpu0 = cpuMsOf(gw.pid);
-        const r = await lg.run({ ...t.through, body: REQUEST, concurrency: 16, requests: quick ? 400 : 1500, warmup: 0, maxMs: 20_000 });
+        const r = await lg.run({ ...t.through, body: REQUEST, concurrency: profileStreams, requests: quick ? 400 : 1500, warmup: 0, maxMs: 20_000 });
         window = { from, to: Number(process.hrtime.bigint() / 1000n), requests: r.completed + r.errors, cpuMs: cpuMsOf(gw.pid) - cpu0 };
       }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
       // bin/packybridge.js restarts itself (execve) with its memory flags: the first process leaves a tiny profile too
@@ -369,7 +372,7 @@ async function main(): Promise<void> {
       if (file) {
         const summary = summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile, { from: window.from, to: window.to, top: 20 });
         results.profile = {
-          request: REQUEST, replyDeltas: REPLY, concurrency: 16, requests: window.requests, cpuMsPerReq: window.cpuMs / Math.max(1, window.requests),
+          request: REQUEST, replyDeltas: REPLY, concurrency: profileStreams, requests: window.requests, cpuMsPerReq: window.cpuMs / Math.max(1, window.requests),
           sampledMsPerReq: summary.busyUs / 1000 / Math.max(1, window.requests), loadavg: loadavg1(), file: join(dir, file),
           byModule: summary.byModule.slice(0, 16).map((m) => ({ module: m.module, msPerReq: m.us / 1000 / Math.max(1, window.requests) })),
           selfTop: summary.selfTop.slice(0, 16).map((f) => ({ fn: f.fn, module: f.module, msPerReq: f.us / 1000 / Math.max(1, window.requests) })),
