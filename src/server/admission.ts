@@ -21,6 +21,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 
 /** Busy share of the last window above which the loop counts as saturated. */
 export const SATURATED = 0.9;
@@ -55,9 +56,11 @@ export class Admission {
   readonly #opts: AdmissionOptions;
   readonly #maxParkMs: number;
   #inFlight = 0;
+  /** parked connections in order; entries of connections let go otherwise (a pipelined request) stay until reached */
   #queue: Parked[] = [];
   #head = 0;
   readonly #parked = new WeakSet<Socket>();
+  #waiting = 0;
   #busy = 0;
   #timer: NodeJS.Timeout | undefined;
   #elu: EventLoopUtilization | undefined;
@@ -71,7 +74,7 @@ export class Admission {
   /** Requests in the process now. */
   get inFlight(): number { return this.#inFlight; }
   /** Connections waiting to be read. */
-  get parked(): number { return this.#queue.length - this.#head; }
+  get parked(): number { return this.#waiting; }
   /** Whether the clock that samples the loop is running (only while requests are in flight or parked). */
   get sampling(): boolean { return this.#timer !== undefined; }
 
@@ -126,6 +129,7 @@ export class Admission {
   #park(socket: Socket): void {
     if (this.#parked.has(socket)) return;
     this.#parked.add(socket);
+    this.#waiting++;
     this.#queue.push({ socket, at: performance.now() });
     socket.pause();
     this.#opts.onPark?.();
@@ -133,17 +137,16 @@ export class Admission {
 
   #letGo(socket: Socket): void {
     if (!this.#parked.delete(socket)) return;
+    this.#waiting--;
     if (!socket.destroyed) socket.resume();
   }
 
   #releaseOne(): void {
     while (this.#head < this.#queue.length) {
       const p = this.#queue[this.#head++];
-      if (this.#parked.has(p.socket) && !p.socket.destroyed) {
-        this.#letGo(p.socket);
-        break;
-      }
-      this.#parked.delete(p.socket);
+      if (!this.#parked.has(p.socket)) continue; // let go already
+      this.#letGo(p.socket);
+      if (!p.socket.destroyed) break; // a client gone while it waited does not count as the one let go
     }
     this.#compact();
   }
@@ -203,3 +206,25 @@ export class Admission {
     this.#stopClock();
   }
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The admission for a fastify app's server. On close, before fastify closes the idle connections, the parked
+ * ones are let go and given two turns of the loop to be read: their requests get an answer (fastify's 503
+ * while closing, `return503OnClosing`), not a connection closed under them.
+ */
+export function installAdmission(app: FastifyInstance, opts: AdmissionOptions): Admission {
+  const admission = new Admission(opts);
+  admission.attach(app.server);
+  app.addHook('preClose', async () => {
+    const waiting = admission.parked;
+    admission.close();
+    if (waiting > 0) {
+      await nextTurn();
+      await nextTurn();
+    }
+  });
+  return admission;
+}
+

@@ -21,7 +21,7 @@ import { browserGuard } from './browser-guard.ts';
 import { ANTHROPIC_BODY_LIMIT_BYTES, DEFAULT_CLIENT_TIMEOUTS, bodyTooLargeMessage, watchBody, type ClientTimeouts } from './body-limit.ts';
 import { panelRoutes } from './routes/panel.ts';
 import { openaiRoutes } from './routes/openai.ts';
-import { Admission } from './admission.ts';
+import { installAdmission } from './admission.ts';
 
 export interface AppOptions {
   /** default: Anthropic's 32 MB */
@@ -60,12 +60,10 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   });
 
   // Under saturation a connection's next request waits in the kernel, not in the heap (admission.ts)
-  const admission = new Admission({
+  installAdmission(app, {
     queueAt: () => runtime.snapshot.saturationQueueAt ?? 16,
     onPark: () => runtime.metrics.parkedConnections.inc(),
   });
-  admission.attach(app.server);
-  app.addHook('onClose', async () => admission.close());
 
   // Before anything else: refused Host names (DNS rebinding) and cross-origin browser requests; then the
   // watchdog that ends bodies sent too slowly.

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Admission } from '../../src/server/admission.ts';
+import Fastify from 'fastify';
+import { Admission, installAdmission } from '../../src/server/admission.ts';
 
 interface Rig {
   /** a raw keep-alive connection to the server, closed with the rig */
@@ -64,7 +65,7 @@ async function rig(opts: { queueAt: number; maxParkMs?: number; busy?: number })
   };
 }
 
-interface Conn { socket: Socket; send(path: string): void; replies: string[]; until(n: number, ms?: number): Promise<void> }
+interface Conn { socket: Socket; send(path: string): void; replies: string[]; until(n: number, ms?: number): Promise<void>; raw(): string; closed(): boolean }
 
 /** A raw keep-alive connection: send() writes requests, replies() collects complete answers. */
 async function conn(port: number): Promise<Conn> {
@@ -72,8 +73,12 @@ async function conn(port: number): Promise<Conn> {
   await once(socket, 'connect');
   const replies: string[] = [];
   let buf = '';
+  let all = '';
+  let closed = false;
+  socket.on('close', () => { closed = true; });
   socket.setEncoding('latin1');
   socket.on('data', (d: string) => {
+    all += d;
     buf += d;
     for (let m = /ok (\S+)/.exec(buf); m; m = /ok (\S+)/.exec(buf)) {
       replies.push(m[1]);
@@ -83,6 +88,8 @@ async function conn(port: number): Promise<Conn> {
   return {
     socket,
     replies,
+    raw: () => all,
+    closed: () => closed,
     send(path) { socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`); },
     async until(n, ms = 2000) {
       const end = Date.now() + ms;
@@ -280,4 +287,38 @@ describe('admission under saturation', () => {
     assert.equal(r.admission.inFlight, 0);
     assert.equal(r.admission.sampling, false);
   }));
+
+  test('the app closing: a parked connection is let go and its request answered (503 while closing), not cut', async () => {
+    const app = Fastify({ return503OnClosing: true, forceCloseConnections: 'idle' });
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    app.get('/hold', async () => { await held; return 'ok /hold\n'; });
+    app.get('/b', async () => 'ok /b\n');
+    const admission = installAdmission(app, { queueAt: () => 1, busyShare: () => 1 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const a = await conn(port);
+    try {
+      a.send('/hold');
+      while (admission.inFlight < 1) await sleep(5);
+      await aSample();
+      const c = await conn(port); // parked on connect
+      c.send('/b');
+      await sleep(100);
+      assert.equal(admission.parked, 1);
+      const closing = app.close();
+      const end = Date.now() + 2000;
+      while (!/^HTTP\/1\.1 \d{3}/.test(c.raw()) && !c.closed() && Date.now() < end) await sleep(5);
+      assert.match(c.raw(), /^HTTP\/1\.1 503 /, `the parked request got ${c.closed() ? 'its connection closed' : 'nothing'}: ${JSON.stringify(c.raw())}`);
+      assert.equal(admission.parked, 0);
+      release();
+      await a.until(1);
+      await closing;
+      c.socket.destroy();
+    } finally {
+      release();
+      a.socket.destroy();
+      await app.close().catch(() => {});
+    }
+  });
 });
