@@ -188,6 +188,8 @@ describe('config.yaml: file-level problems', () => {
     { name: 'fallback URL with /v1/messages', text: 'fallbacks: [{ name: a, base-url: "https://api.anthropic.com/v1/messages", api-key: k }]', line: 'fallbacks[0].base-url: "https://api.anthropic.com/v1/messages" ends with /v1/messages; drop /v1/messages: write https://api.anthropic.com (the gateway appends /v1/messages itself)' },
     { name: 'fallback without key', text: 'fallbacks: [{ name: a, base-url: "https://x.example.test" }]', line: 'fallbacks[0].api-key: is missing; write the provider key, e.g. api-key: "${ANTHROPIC_API_KEY}"' },
     { name: 'fallback names twice', text: 'fallbacks: [{ name: a, base-url: "https://x.example.test", api-key: k }, { name: a, base-url: "https://y.example.test", api-key: k }]', line: 'fallbacks[1].name: "a" is used twice; give each fallback its own name' },
+    { name: 'saturation queue below 0', text: 'limits: { saturation-queue-at: -1 }', line: 'limits.saturation-queue-at: -1 is below the minimum 0; write a whole number of requests in flight (default 16); 0 turns the saturation queue off' },
+    { name: 'saturation queue not whole', text: 'limits: { saturation-queue-at: 2.5 }', line: 'limits.saturation-queue-at: 2.5 is not a whole number; write a whole number of requests in flight (default 16); 0 turns the saturation queue off' },
     { name: 'top level not a mapping', text: '- a\n- b', line: '(top level): ["a","b"] is not a mapping of settings; write one "key: value" per line, e.g. port: 8317 (see config.example.yaml)' },
   ];
   for (const c of cases) {
@@ -197,6 +199,12 @@ describe('config.yaml: file-level problems', () => {
       assert.deepEqual(r.errors.map(formatProblem), [c.line]);
     });
   }
+
+  test('limits.saturation-queue-at: 16 unless set; 0 turns it off', () => {
+    assert.equal(evaluateFileText('port: 8317\n', {}).settings?.saturationQueueAt, 16);
+    assert.equal(evaluateFileText('limits: { saturation-queue-at: 4 }\n', {}).settings?.saturationQueueAt, 4);
+    assert.equal(evaluateFileText('limits: { saturation-queue-at: 0 }\n', {}).settings?.saturationQueueAt, 0);
+  });
 
   test('a secret in a message is masked', () => {
     const r = evaluateFileText('fallbacks: [{ name: a, base-url: "https://x.example.test", api-key: ["sk-secret-0000000000009999"] }]\napi-keys: [""]\n', {});
