@@ -15,8 +15,8 @@
 //   fewer than `queueAt` left in flight; all of them as soon as the loop is mostly idle again; and any of them
 //   after `maxParkMs`, whatever happens (long streams waiting on a slow upstream hold in-flight slots without
 //   using the loop);
-// - a socket that has a request in flight is never paused (a pipelined request found parked is let go at
-//   once);
+// - a socket that has a request in flight is never paused (node:http starts pipelined requests before the
+//   one ahead of them is answered: they are counted per connection);
 // - the clock (a timer sampling the loop) runs only while requests are in flight.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
@@ -61,6 +61,8 @@ export class Admission {
   #head = 0;
   readonly #parked = new WeakSet<Socket>();
   #waiting = 0;
+  /** requests in flight per connection (node:http starts pipelined requests before the one ahead is answered) */
+  readonly #active = new WeakMap<Socket, number>();
   #busy = 0;
   #timer: NodeJS.Timeout | undefined;
   #elu: EventLoopUtilization | undefined;
@@ -95,7 +97,8 @@ export class Admission {
   }
 
   request(socket: Socket, res: ServerResponse): void {
-    if (this.#parked.has(socket)) this.#letGo(socket); // a request already read (pipelined): never stall it
+    if (this.#parked.has(socket)) this.#letGo(socket); // defensive: a request read anyway is never stalled
+    this.#active.set(socket, (this.#active.get(socket) ?? 0) + 1);
     this.#inFlight++;
     this.#startClock();
     let done = false;
@@ -103,8 +106,12 @@ export class Admission {
       if (done) return;
       done = true;
       this.#inFlight--;
-      // behind those already waiting (first come, first read), then the longest waiting goes if there is room
-      if (!socket.destroyed && this.#shouldPark()) this.#park(socket);
+      const left = (this.#active.get(socket) ?? 1) - 1;
+      if (left > 0) this.#active.set(socket, left);
+      else this.#active.delete(socket);
+      // behind those already waiting (first come, first read), then the longest waiting goes if there is room;
+      // a connection with another request in flight (pipelined) is never paused
+      if (left === 0 && !socket.destroyed && this.#shouldPark()) this.#park(socket);
       if (!this.#full()) this.#releaseOne();
       if (this.#inFlight === 0 && this.parked === 0) this.#stopClock();
     };
