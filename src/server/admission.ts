@@ -17,7 +17,8 @@
 //   using the loop);
 // - a socket that has a request in flight is never paused (node:http starts pipelined requests before the
 //   one ahead of them is answered: they are counted per connection);
-// - the clock (a timer sampling the loop) runs only while requests are in flight.
+// - the clock (a timer sampling the loop) runs only while requests are in flight or parked, and up to one
+//   sample after.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -77,7 +78,7 @@ export class Admission {
   get inFlight(): number { return this.#inFlight; }
   /** Connections waiting to be read. */
   get parked(): number { return this.#waiting; }
-  /** Whether the clock that samples the loop is running (only while requests are in flight or parked). */
+  /** Whether the clock that samples the loop is running (while requests are in flight or parked, and one sample after). */
   get sampling(): boolean { return this.#timer !== undefined; }
 
   /** Hooks `server`'s connections and requests. */
@@ -113,7 +114,6 @@ export class Admission {
       // a connection with another request in flight (pipelined) is never paused
       if (left === 0 && !socket.destroyed && this.#shouldPark()) this.#park(socket);
       if (!this.#full()) this.#releaseOne();
-      if (this.#inFlight === 0 && this.parked === 0) this.#stopClock();
     };
     res.once('finish', finished);
     res.once('close', finished);
@@ -179,7 +179,12 @@ export class Admission {
   /** One sample of the loop: saturation for the next decisions, and the releases that do not wait for a request. */
   sample(): void {
     this.#busy = this.#measure();
-    if (this.parked === 0) return;
+    if (this.parked === 0) {
+      // stopped at a sample, not when the last request finishes: one request at a time does not start and
+      // stop a timer each
+      if (this.#inFlight === 0) this.#stopClock();
+      return;
+    }
     if (this.#busy < IDLE || this.#opts.queueAt() <= 0) this.#releaseAll();
     else this.#releaseAll(performance.now() - this.#maxParkMs);
   }

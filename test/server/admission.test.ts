@@ -288,8 +288,8 @@ describe('admission under saturation', () => {
     assert.equal(r.admission.inFlight, 1);
     r.answer('/hold-a');
     await a.until(1);
-    await sleep(10);
     assert.equal(r.admission.inFlight, 0);
+    await aSample(); // it stops at the next sample
     assert.equal(r.admission.sampling, false);
   }));
 
