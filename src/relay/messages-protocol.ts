@@ -30,11 +30,6 @@ export const PING_FRAME = 'event: ping\ndata: {"type": "ping"}\n\n';
  */
 export type MessageFinalizer = (ctx: RelayContext, final: { delta?: Extract<StreamEvent, { type: 'message_delta' }>; message?: Message }) => void | Promise<void>;
 
-/** One batch of events as SSE frames, its consecutive deltas on a block joined (serializeEvents). */
-export function sseFrames(events: StreamEvent[]): string {
-  return serializeEvents(events);
-}
-
 export function errorFrame(type: ClientError['type'], message: string): string {
   return serializeEvent({ type: 'error', error: { type, message } });
 }
@@ -117,7 +112,7 @@ class TranslatedStream implements Exchange {
       const delta = out.find((ev) => ev.type === 'message_delta');
       if (delta) await finalize(this.#ctx, { delta: delta as Extract<StreamEvent, { type: 'message_delta' }> });
     }
-    return out.length === 0 ? '' : sseFrames(out);
+    return out.length === 0 ? '' : serializeEvents(out);
   }
 
   head() {
@@ -125,7 +120,7 @@ class TranslatedStream implements Exchange {
   }
 
   startEarly(): string {
-    return sseFrames(this.#t.begin());
+    return serializeEvents(this.#t.begin());
   }
 
   failFrame(_e: UpstreamError, err: ClientError): string {

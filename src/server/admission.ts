@@ -37,20 +37,11 @@ export interface AdmissionOptions {
   maxParkMs?: number;
   /** the loop's busy share over the last window (tests drive it); default: performance.eventLoopUtilization */
   busyShare?: () => number;
-  /** called when a connection is parked / let go (metrics) */
+  /** called each time a connection is parked (metrics) */
   onPark?: () => void;
 }
 
 interface Parked { socket: Socket; at: number }
-
-/**
- * A new connection is decided on once this tick is over: node:http has queued a resume of its socket (its data
- * listener), which would start reading it again after a pause made now. Nothing of it is read before the next
- * poll, and this runs before that.
- */
-function decideNew(a: Admission, socket: Socket): void {
-  if (!socket.destroyed) a.connectionOpened(socket);
-}
 
 /** Watches one HTTP server's connections and requests; see the rules above. */
 export class Admission {
@@ -88,13 +79,15 @@ export class Admission {
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.request(req.socket, res));
   }
 
+  /**
+   * A new connection is decided on once this tick is over: node:http has queued a resume of its socket (its
+   * data listener), which would start reading it again after a pause made now. Nothing of it is read before
+   * the next poll, and this runs before that.
+   */
   connection(socket: Socket): void {
-    setImmediate(decideNew, this, socket);
-  }
-
-  /** (decideNew) parks a connection just opened when the loop is saturated at the threshold */
-  connectionOpened(socket: Socket): void {
-    if (this.#shouldPark()) this.#park(socket);
+    setImmediate(() => {
+      if (!socket.destroyed && this.#shouldPark()) this.#park(socket);
+    });
   }
 
   request(socket: Socket, res: ServerResponse): void {
@@ -119,18 +112,21 @@ export class Admission {
     res.once('close', finished);
   }
 
-  /** Saturated, and at the threshold or with others waiting already (a connection never overtakes them). */
-  #shouldPark(): boolean {
-    if (this.#closed || this.#busy < SATURATED) return false;
-    const at = this.#opts.queueAt();
-    return at > 0 && (this.#inFlight >= at || this.parked > 0);
+  /** The in-flight threshold in force now: 0 (none) unless the loop is saturated and the queue is open. */
+  #threshold(): number {
+    return this.#closed || this.#busy < SATURATED ? 0 : this.#opts.queueAt();
   }
 
   /** No room for one more request: saturated at the threshold. */
   #full(): boolean {
-    if (this.#closed || this.#busy < SATURATED) return false;
-    const at = this.#opts.queueAt();
+    const at = this.#threshold();
     return at > 0 && this.#inFlight >= at;
+  }
+
+  /** Full, or others are waiting already (a connection never overtakes them). */
+  #shouldPark(): boolean {
+    const at = this.#threshold();
+    return at > 0 && (this.#inFlight >= at || this.#waiting > 0);
   }
 
   #park(socket: Socket): void {
