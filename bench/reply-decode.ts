@@ -31,13 +31,12 @@ async function load(root: string, name: string): Promise<Tree> {
   return {
     name,
     run(chunk) {
-      const d = dec.createResponsesEventDecoder();
+      // as the /v1/messages relay decodes (joined deltas: a tree without the option ignores it) and frames them
+      const d = dec.createResponsesEventDecoder({ joinDeltas: true });
       const t = new tr.StreamTranslator({ model: 'claude-sonnet-4-5' });
       const out: unknown[] = [];
       for (const ev of [...d.push(chunk), ...d.end()]) t.push(ev, out);
-      let s = '';
-      for (const ev of out) s += sse.serializeEvent(ev);
-      return s.length;
+      return sse.serializeEvents(out).length;
     },
   };
 }

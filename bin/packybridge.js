@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point. Runs the compiled CLI (dist/, built by `npm ci` through the `prepare` script).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { supportedNodeFor } from './supported-node.js';
@@ -28,10 +28,21 @@ if (newer !== undefined) {
 // collection every few requests (every 5-12 with 300 KB-1 MB bodies); 50 took a fifth to a quarter off the CPU
 // per request at 64-256 streams of 76 KB and 300 KB requests, for ~15-20 MB more resident memory.
 const DEFAULT_FLAGS = { 'max-semi-space-size': '8', 'heap-growing-percent': '50' };
+// Buffers (socket reads, request and upstream bodies) counted in V8's global heap limit, not against a limit of
+// their own: otherwise their bytes start a full collection whenever scavenges are far apart, and a reply that
+// echoes a long request (the Responses API repeats instructions and tools in three events) made ~1 MB of them a
+// request: at 300 KB requests 3.4-4.9 ms of CPU a request with ~1 full collection per request against 2.0-2.6
+// with it (issue 11). Not every supported Node knows it (Node 24's V8 does): added only when this one accepts it.
+const PROBED_FLAGS = ['external-memory-accounted-in-global-limit'];
 const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').replaceAll('_', '-');
 const extra = Object.entries(DEFAULT_FLAGS).filter(([f]) => !given.includes(`--${f}`)).map(([f, v]) => `--${f}=${v}`);
 if (typeof process.execve === 'function' && process.platform !== 'win32' && process.env.PACKYBRIDGE_NO_REEXEC !== '1'
     && extra.length > 0) {
+  for (const f of PROBED_FLAGS) {
+    // given as --f or --no-f: the user's; else asked of this node (an unknown V8 flag stops node at start)
+    if (given.includes(f)) continue;
+    if (spawnSync(process.execPath, [`--${f}`, '-e', ''], { stdio: 'ignore', env: {} }).status === 0) extra.push(`--${f}`);
+  }
   const env = { ...process.env };
   env.MALLOC_ARENA_MAX ??= '2'; // glibc: two malloc arenas, not eight per core
   // glibc: allocations up to 4 MB (socket reads are 64 KB, request bodies 76 KB to a few MB, and the upstream

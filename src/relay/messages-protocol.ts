@@ -115,6 +115,12 @@ class TranslatedStream implements Exchange {
     return out.length === 0 ? '' : serializeEvents(out);
   }
 
+  /** the translator is past its terminal event (message_stop, or an error event): nothing follows */
+  get finished(): boolean {
+    const s = this.#t.state;
+    return s === 'completed' || s === 'failed';
+  }
+
   head() {
     return { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' } };
   }
@@ -228,6 +234,8 @@ async function openTranslated(ctx: RelayContext, c: Candidate): Promise<Exchange
     signal: ctx.abort.signal,
     timeouts: c.timeouts,
     headers: cacheKey ? { 'session-id': cacheKey, session_id: cacheKey } : undefined,
+    // the translator only appends each delta's text: a run that arrives in one chunk is translated as one
+    joinDeltas: true,
   });
   return ctx.stream ? new TranslatedStream(ctx, c, t, upstream.batches, safeguards) : new TranslatedMessage(ctx, c, t, upstream.batches, safeguards);
 }

@@ -259,18 +259,24 @@ async function attemptNow(ctx: RelayContext, protocol: ClientProtocol, c: Candid
     }
     commit();
     try {
-      while (!ended) {
+      while (!ended && !ex.finished) {
         const piece = await ex.next();
         if (piece === null) break;
         if (piece.length === 0) continue;
         // a socket closed while we waited for it to drain never drains nor closes again: stop here
         if (res.destroyed) { ex.close(); return { served: { ...ex.outcome(), status: 499, ttfbMs: ctx.ttfbMs, clientAborted: true, candidate: c, tried: 0 } }; }
         lastWriteAt = Date.now();
-        if (!res.write(piece)) await drained(res);
+        // the reply's last piece ends the response in the same write (no write of its own for the end of the body)
+        if (ex.finished) res.end(piece);
+        else if (!res.write(piece)) await drained(res);
       }
     } catch (e) {
       return { served: brokenOff(ctx, protocol, ex, c, asUpstreamError(e, c)) };
     }
+    // The reply is whole: it is recorded now, and the upstream is read to its end apart, so that its connection
+    // goes back to the pool. What the upstream does after its last event (its body left open past idle-ms, a
+    // reset) is not a failure of this request.
+    if (!ended && ex.finished) void readToEnd(ex);
     if (!res.writableEnded) res.end();
     const o = ex.outcome();
     if (o.errorKind) countError(ctx, c, o.errorKind);
@@ -279,6 +285,15 @@ async function attemptNow(ctx: RelayContext, protocol: ClientProtocol, c: Candid
     if (timer) clearInterval(timer);
     runtime.metrics.inFlight.dec();
     runtime.metrics.upstreamLatency.observe({ model: c.upstreamModel }, (performance.now() - attemptStarted) / 1000);
+  }
+}
+
+/** Reads an exchange whose reply is whole to the upstream's end, writing nothing; a failure only closes it. */
+async function readToEnd(ex: Exchange): Promise<void> {
+  try {
+    while ((await ex.next()) !== null) { /* after the last event: nothing to write */ }
+  } catch {
+    ex.close();
   }
 }
 

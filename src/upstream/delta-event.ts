@@ -17,11 +17,15 @@ import type { ResponsesEvent } from '../wire/responses-stream.ts';
 
 // a JSON string's body, the loop unrolled (runs of plain characters, then one escape and a run, ...): one class
 // scan for the usual delta without escapes, no step per character
-const CHARS = '[^"\\\\\\x00-\\x1f]*';
-const STRING = `"(${CHARS}(?:\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})${CHARS})*)"`;
-const PLAIN = '"([^"\\\\\\x00-\\x1f]*)"';
-const INT = '(0|[1-9][0-9]*)';
-const TYPE = '^\\{"type":"response\\.(?:output_text|function_call_arguments|reasoning_summary_text|reasoning_text|refusal)\\.delta"';
+// (exported for the frames of delta-runs.ts: one grammar)
+export const CHARS = '[^"\\\\\\x00-\\x1f]*';
+export const STRING = `"(${CHARS}(?:\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4})${CHARS})*)"`;
+const PLAIN = `"(${CHARS})"`;
+export const DIGITS = '0|[1-9][0-9]*';
+const INT = `(${DIGITS})`;
+/** `{"type":"response.<one of the five>.delta"`, unanchored */
+export const DELTA_TYPE = '\\{"type":"response\\.(?:output_text|function_call_arguments|reasoning_summary_text|reasoning_text|refusal)\\.delta"';
+const TYPE = '^' + DELTA_TYPE;
 
 const DECLARED = new RegExp(
   TYPE +
@@ -54,7 +58,12 @@ const TYPE_START = 9; // after {"type":"
 
 /** The type of a matched event as a constant string, not a copy per event (the five types' lengths differ). */
 function typeOf(data: string): string {
-  switch (data.indexOf('"', TYPE_START) - TYPE_START) {
+  return deltaTypeAt(data, 0);
+}
+
+/** The type of the matched delta event whose JSON starts at `at` in `text` (see typeOf). */
+export function deltaTypeAt(text: string, at: number): string {
+  switch (text.indexOf('"', at + TYPE_START) - at - TYPE_START) {
     case 26: return 'response.output_text.delta';
     case 38: return 'response.function_call_arguments.delta';
     case 37: return 'response.reasoning_summary_text.delta';
@@ -64,7 +73,7 @@ function typeOf(data: string): string {
 }
 
 /** A string's JSON body (between its quotes, valid by the expressions above) as the string it stands for. */
-function unescape(body: string): string {
+export function unescape(body: string): string {
   return body.indexOf('\\') === -1 ? body : JSON.parse(`"${body}"`) as string;
 }
 

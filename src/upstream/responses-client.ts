@@ -34,6 +34,8 @@ export interface OpenStreamOptions {
   timeouts: TimeoutsConfig;
   /** extra request headers; they win over the defaults (names are case-insensitive) */
   headers?: Record<string, string>;
+  /** join the runs of deltas in one chunk (sse-events.ts): for a consumer that only appends their pieces */
+  joinDeltas?: boolean;
 }
 
 export interface UpstreamStream {
@@ -106,7 +108,7 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   const base = { status, headers, ...(requestId === undefined ? {} : { requestId }) };
   const contentType = reply.contentType;
   if (contentType.includes('text/event-stream')) {
-    return upstreamStream(base, sseBatches(body[Symbol.asyncIterator](), null, reply, timeouts.idleMs));
+    return upstreamStream(base, sseBatches(body[Symbol.asyncIterator](), null, reply, timeouts.idleMs, opts.joinDeltas === true));
   }
   if (contentType.includes('json')) {
     return upstreamStream(base, single(await readJsonResponse(reply, opts.signal)));
@@ -127,7 +129,7 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   }
   const head = first ? first.subarray(0, 512).toString('utf8').trimStart() : '';
   if (/^(data|event|id|retry)?:/.test(head) || head.startsWith(':')) {
-    return upstreamStream(base, sseBatches(it, first, reply, timeouts.idleMs));
+    return upstreamStream(base, sseBatches(it, first, reply, timeouts.idleMs, opts.joinDeltas === true));
   }
   if (head.startsWith('{')) {
     const rest = await readBounded(body, MAX_JSON_BODY, it).catch((err: unknown) => { throw reply.failure(err); });
@@ -154,8 +156,9 @@ async function* sseBatches(
   first: Buffer | null,
   reply: PostReply,
   idleMs: number,
+  joinDeltas: boolean,
 ): AsyncGenerator<ResponsesEvent[]> {
-  const decoder = createResponsesEventDecoder();
+  const decoder = createResponsesEventDecoder({ joinDeltas });
   const watch = new IdleWatch(reply.body, idleMs);
   let done = false;
   try {

@@ -5,6 +5,7 @@ import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage, EventSourceParser } from 'eventsource-parser';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import { parseDeltaEvent } from './delta-event.ts';
+import { DeltaRuns } from './delta-runs.ts';
 
 /** Thrown for data the parser cannot accept (malformed JSON, oversized event). */
 export class SseProtocolError extends Error {
@@ -38,11 +39,37 @@ export interface ResponsesEventDecoder {
   end(): ResponsesEvent[];
 }
 
-export function createResponsesEventDecoder(): ResponsesEventDecoder {
+export interface DecoderOptions {
+  /**
+   * Join each run of delta events that arrive in one chunk and continue the same part (same type, item, output
+   * index and content or summary index) into one event, its `delta` the pieces joined (delta-runs.ts: what the
+   * event keeps). For a consumer that only appends the pieces (the Anthropic translator), not for one that
+   * re-frames the upstream's events (the /v1/responses pass-through). The stream's first delta is never joined
+   * with the ones after it, so the first text is not held behind the rest of its chunk.
+   */
+  joinDeltas?: boolean;
+}
+
+/** The delta events `b` continues `a`'s part: same type, item and indices (both from parseDeltaEvent). */
+function samePart(a: ResponsesEvent, b: ResponsesEvent): boolean {
+  return a.type === b.type && a.item_id === b.item_id && a.output_index === b.output_index &&
+    a.content_index === b.content_index && a.summary_index === b.summary_index;
+}
+
+const LF = 0x0a;
+
+export function createResponsesEventDecoder(opts: DecoderOptions = {}): ResponsesEventDecoder {
   const decoder = new TextDecoder('utf-8');
   let out: ResponsesEvent[] = [];
   let failure: SseProtocolError | null = null;
   let ending = false;
+  /** joinDeltas: the runs read straight from the text (delta-runs.ts) */
+  const runs = opts.joinDeltas === true ? new DeltaRuns() : null;
+  /** joinDeltas: the delta event from eventsource-parser at the end of `out` that the next one may join */
+  let run: ResponsesEvent | null = null;
+  /** joinDeltas: everything fed to eventsource-parser so far ended with a blank line (it holds nothing) */
+  let atBoundary = true;
+  let lastWasLf = false;
 
   const onEvent = (msg: EventSourceMessage): void => {
     if (failure) return;
@@ -50,9 +77,20 @@ export function createResponsesEventDecoder(): ResponsesEventDecoder {
     if (data === '' || data === '[DONE]') return;
     const delta = parseDeltaEvent(data);
     if (delta !== undefined) {
+      if (runs === null) {
+        out.push(delta);
+        return;
+      }
+      if (run !== null && samePart(run, delta)) {
+        run.delta += delta.delta!;
+        return;
+      }
       out.push(delta);
+      // the stream's first delta stays alone; later ones start a run
+      run = runs.takeFirst() ? null : delta;
       return;
     }
+    run = null;
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
@@ -85,13 +123,52 @@ export function createResponsesEventDecoder(): ResponsesEventDecoder {
     maxBufferSize: MAX_BUFFER_CHARS,
   });
 
+  /** Text for eventsource-parser (a run read from the text ends first: the events stay in order). */
+  const feed = (text: string): void => {
+    runs?.close();
+    parser.feed(text);
+    atBoundary = text.endsWith('\n\n');
+    lastWasLf = text.charCodeAt(text.length - 1) === LF;
+  };
+
+  /**
+   * joinDeltas: a chunk's text, its delta frames read by `runs`, the rest by eventsource-parser, in order. A
+   * frame is only read at an event's start: after a blank line, with nothing held by the parser. (Text cut at
+   * the first blank line after a frame that could not be read ends with a whole event, or is the chunk's end.)
+   */
+  const scan = (text: string, r: DeltaRuns): void => {
+    let pos = 0;
+    if (!atBoundary) {
+      // the parser holds the start of an event: it ends at the first blank line (maybe the chunk's first LF)
+      if (lastWasLf && text.charCodeAt(0) === LF) pos = 1;
+      else {
+        const blank = text.indexOf('\n\n');
+        pos = blank === -1 ? text.length : blank + 2;
+      }
+      feed(pos === text.length ? text : text.slice(0, pos));
+    }
+    while (pos < text.length && failure === null) {
+      const read = r.read(text, pos, out);
+      if (read > pos) {
+        atBoundary = true;
+        run = null; // a delta from the parser after these starts its own run
+      }
+      if (read >= text.length) break;
+      const blank = text.indexOf('\n\n', read);
+      pos = blank === -1 ? text.length : blank + 2;
+      feed(text.slice(read, pos));
+    }
+  };
+
   const take = (): ResponsesEvent[] => {
+    runs?.close();
     if (out.length === 0) {
       if (failure) throw failure;
       return EMPTY;
     }
     const ready = out;
     out = [];
+    run = null; // a run never spans chunks: what was handed out is the consumer's
     return ready;
   };
 
@@ -100,13 +177,17 @@ export function createResponsesEventDecoder(): ResponsesEventDecoder {
     push(chunk) {
       if (failure) throw failure;
       const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-      if (text !== '') parser.feed(text);
+      if (text !== '') {
+        if (runs === null) parser.feed(text);
+        else scan(text, runs);
+      }
       return take();
     },
     end() {
       if (failure) throw failure;
       ending = true;
       const rest = decoder.decode();
+      runs?.close();
       if (rest !== '') parser.feed(rest);
       // terminate a last event that lacks its blank line
       parser.feed('\n\n');

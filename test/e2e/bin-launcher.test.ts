@@ -53,6 +53,15 @@ describe('bin/packybridge.js memory settings', { skip }, () => {
     assert.equal(env.get('MALLOC_ARENA_MAX'), '2');
     assert.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '4194304');
     assert.equal(argv.filter((a) => a.endsWith('bin/packybridge.js')).length, 1, 'the script is not repeated');
+    // external memory in V8's global limit, when this node has the flag (asked the way the launcher asks)
+    const known = spawnSync(process.execPath, ['--external-memory-accounted-in-global-limit', '-e', ''], { stdio: 'ignore', env: {} }).status === 0;
+    assert.equal(argv.includes('--external-memory-accounted-in-global-limit'), known, argv.join(' '));
+  });
+
+  test('the external-memory flag given as --no-...: kept as the user wrote it', async () => {
+    const { argv } = await launch(['--no-external-memory-accounted-in-global-limit'], {});
+    assert.ok(!argv.includes('--external-memory-accounted-in-global-limit'), argv.join(' '));
+    assert.ok(argv.includes('--no-external-memory-accounted-in-global-limit'), argv.join(' '));
   });
 
   test('a setting the user gave wins, the others are still added', async () => {

@@ -214,6 +214,30 @@ describe('after the first byte', () => {
   });
 });
 
+describe('after the last event', () => {
+  test('the upstream keeps its body open after response.completed: the reply ends at message_stop, whole, logged as served', async () => {
+    h.mock.enqueue({ ...text('All of the reply, then the upstream lingers.'), end: 'hang' } as Scenario);
+    const logged = h.gw.logLines.length;
+    const r = await h.post('/v1/messages', userRequest('go', { stream: true }));
+    assert.equal(r.status, 200);
+    const events = parseSse(r.text).filter((e) => e.event !== 'ping');
+    // the response ended with its last event: before, it waited for the upstream's end and got an error at idle-ms
+    assert.equal(events.at(-1)!.event, 'message_stop');
+    assert.ok(!events.some((e) => e.event === 'error'), r.text);
+    const said = events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text).join('');
+    assert.equal(said, 'All of the reply, then the upstream lingers.');
+    // the relay still reads the upstream until idle-ms gives up on it; the request is not counted as failed
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && line === undefined; i++) {
+      line = h.gw.logLines.slice(logged).map((l) => JSON.parse(l)).find((o) => o.msg === 'request');
+      if (line === undefined) await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.ok(line, 'the request was logged');
+    assert.equal(line.status, 200);
+    assert.equal(line.errorKind, undefined, JSON.stringify(line));
+  });
+});
+
 async function closedPort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
