@@ -37,9 +37,9 @@ export interface Exchange {
   /** release the upstream request (idempotent) */
   close(): void;
   /**
-   * The reply is whole (its last event went out with the last piece): nothing after it is written, so the relay
-   * ends the client's response with that piece, in the same socket write, and then reads the upstream to its
-   * end. Optional: a reply that cannot tell ends when the upstream does.
+   * The reply is whole (its last event is in the last piece): nothing after it is written, so the relay ends the
+   * client's response with that piece, in the same socket write, records the request, and reads the upstream to
+   * its end apart. Optional: a reply that cannot tell ends when the upstream does.
    */
   readonly finished?: boolean;
 }
