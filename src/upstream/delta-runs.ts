@@ -3,11 +3,12 @@
 // delta frames in one chunk; read one by one (eventsource-parser's line, the event's object, the expression's
 // ten captures) they were about two thirds of what the gateway allocated per request, and so of its scavenges.
 //
-// Here a frame is read where it starts with one sticky expression: an optional `event:` line, one `data:` line
-// holding a delta event in one of delta-event.ts's two key orders (the same grammar: whatever it accepts is
-// valid JSON), and the blank line, with no CR anywhere. It captures only the fields that place the piece (item, output index,
-// content or summary index) and the delta's JSON body. A frame that continues the open run (same type, item
-// and indices) only appends that body; the run's text is unescaped once, when it closes. Anything else (another
+// Here a frame is recognised where it starts by one sticky expression: an optional `event:` line, one `data:`
+// line holding a delta event in one of delta-event.ts's two key orders (the same grammar: whatever it accepts
+// is valid JSON), and the blank line, with no CR anywhere. The expression only says whether a frame is there
+// and where it ends; the fields that place the piece (item, output index, content or summary index) and the
+// delta's JSON body are then read in place. A frame that continues the open run (same type, item and indices)
+// only appends that body; the run's text is unescaped once, when it closes. Anything else (another
 // event, another field, CR line ends, a frame cut by the chunk's end) is not read here: the decoder hands it to
 // eventsource-parser.
 //
@@ -107,10 +108,9 @@ function stringEnd(text: string, at: number): number {
 }
 
 /**
- * The string a JSON string's body (valid, from the chunk's text) stands for, in a string of its own. A slice of
+ * The string a JSON string's body (valid, from the chunk's text) stands for, in a string of its own: a slice of
  * the text, or a concatenation of slices, would keep the whole chunk's text alive for as long as the translator
- * keeps the piece (to the end of the reply): with a long request echoed in the reply's first events, hundreds
- * of KB a stream, promoted and collected in the old generation. JSON.parse makes a new string and unescapes.
+ * keeps the piece (to the end of the reply). JSON.parse makes a new string, and unescapes.
  */
 function own(body: string): string {
   return JSON.parse(`"${body}"`) as string;
