@@ -1,5 +1,6 @@
 // One reply's way through the gateway, in process: a whole Responses stream in one chunk (as the bench's mock
-// writes it) -> decoder -> translator -> SSE serialiser. CPU µs per reply, medians of alternating rounds.
+// writes it) -> decoder (as /v1/messages decodes: runs of deltas joined) -> translator -> SSE framing
+// (serializeEvents). CPU µs per reply, medians of alternating rounds.
 // With --against <tree>, that checkout's src/ runs in the same process, round for round with this one: the
 // machine's speed drifts by tens of percent between runs minutes apart, interleaving cancels it.
 //   node bench/reply-decode.ts [--against /path/to/other/checkout] [--deltas 200] [--order declared|sorted]
