@@ -56,12 +56,10 @@ const SORTED = new RegExp(
 
 const TYPE_START = 9; // after {"type":"
 
-/** The type of a matched event as a constant string, not a copy per event (the five types' lengths differ). */
-function typeOf(data: string): string {
-  return deltaTypeAt(data, 0);
-}
-
-/** The type of the matched delta event whose JSON starts at `at` in `text` (see typeOf). */
+/**
+ * The type of the matched delta event whose JSON starts at `at` in `text`, as a constant string, not a copy per
+ * event (the five types' lengths differ).
+ */
 export function deltaTypeAt(text: string, at: number): string {
   switch (text.indexOf('"', at + TYPE_START) - at - TYPE_START) {
     case 26: return 'response.output_text.delta';
@@ -73,7 +71,7 @@ export function deltaTypeAt(text: string, at: number): string {
 }
 
 /** A string's JSON body (between its quotes, valid by the expressions above) as the string it stands for. */
-export function unescape(body: string): string {
+function unescape(body: string): string {
   return body.indexOf('\\') === -1 ? body : JSON.parse(`"${body}"`) as string;
 }
 
@@ -85,7 +83,7 @@ export function parseDeltaEvent(data: string): ResponsesEvent | undefined {
   let m = DECLARED.exec(data);
   if (m !== null) {
     if (m[1] !== undefined && m[9] !== undefined) return undefined; // sequence_number twice: JSON.parse's
-    const ev: ResponsesEvent = { type: typeOf(data) };
+    const ev: ResponsesEvent = { type: deltaTypeAt(data, 0) };
     if (m[1] !== undefined) ev.sequence_number = Number(m[1]);
     ev.item_id = m[2];
     ev.output_index = Number(m[3]);
@@ -99,7 +97,7 @@ export function parseDeltaEvent(data: string): ResponsesEvent | undefined {
   }
   m = SORTED.exec(data);
   if (m === null || (m[7] !== undefined && m[9] !== undefined)) return undefined; // summary_index twice: JSON.parse's
-  const ev: ResponsesEvent = { type: typeOf(data) };
+  const ev: ResponsesEvent = { type: deltaTypeAt(data, 0) };
   if (m[1] !== undefined) ev.content_index = Number(m[1]);
   ev.delta = unescape(m[2]);
   ev.item_id = m[3];

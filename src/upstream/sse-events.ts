@@ -41,19 +41,13 @@ export interface ResponsesEventDecoder {
 
 export interface DecoderOptions {
   /**
-   * Join each run of delta events that arrive in one chunk and continue the same part (same type, item, output
-   * index and content or summary index) into one event, its `delta` the pieces joined (delta-runs.ts: what the
-   * event keeps). For a consumer that only appends the pieces (the Anthropic translator), not for one that
+   * Join each run of delta frames that arrive in one chunk and continue the same part (same type, item, output
+   * index and content or summary index) into one event, its `delta` the pieces joined (delta-runs.ts: which
+   * frames it reads, what the event keeps; a delta in a framing it declines is passed on as it is). For a consumer that only appends the pieces (the Anthropic translator), not for one that
    * re-frames the upstream's events (the /v1/responses pass-through). The stream's first delta is never joined
    * with the ones after it, so the first text is not held behind the rest of its chunk.
    */
   joinDeltas?: boolean;
-}
-
-/** The delta events `b` continues `a`'s part: same type, item and indices (both from parseDeltaEvent). */
-function samePart(a: ResponsesEvent, b: ResponsesEvent): boolean {
-  return a.type === b.type && a.item_id === b.item_id && a.output_index === b.output_index &&
-    a.content_index === b.content_index && a.summary_index === b.summary_index;
 }
 
 const LF = 0x0a;
@@ -65,8 +59,6 @@ export function createResponsesEventDecoder(opts: DecoderOptions = {}): Response
   let ending = false;
   /** joinDeltas: the runs read straight from the text (delta-runs.ts) */
   const runs = opts.joinDeltas === true ? new DeltaRuns() : null;
-  /** joinDeltas: the delta event from eventsource-parser at the end of `out` that the next one may join */
-  let run: ResponsesEvent | null = null;
   /** joinDeltas: everything fed to eventsource-parser so far ended with a blank line (it holds nothing) */
   let atBoundary = true;
   let lastWasLf = false;
@@ -77,20 +69,12 @@ export function createResponsesEventDecoder(opts: DecoderOptions = {}): Response
     if (data === '' || data === '[DONE]') return;
     const delta = parseDeltaEvent(data);
     if (delta !== undefined) {
-      if (runs === null) {
-        out.push(delta);
-        return;
-      }
-      if (run !== null && samePart(run, delta)) {
-        run.delta += delta.delta!;
-        return;
-      }
+      // joinDeltas: a delta the frames' reader declined (CR line ends, an id line, ...) goes out as it is (the
+      // SSE framing joins what the translator makes of it, serializeEvents); it still counts as the first
+      runs?.takeFirst();
       out.push(delta);
-      // the stream's first delta stays alone; later ones start a run
-      run = runs.takeFirst() ? null : delta;
       return;
     }
-    run = null;
     let parsed: unknown;
     try {
       parsed = JSON.parse(data);
@@ -149,10 +133,7 @@ export function createResponsesEventDecoder(opts: DecoderOptions = {}): Response
     }
     while (pos < text.length && failure === null) {
       const read = r.read(text, pos, out);
-      if (read > pos) {
-        atBoundary = true;
-        run = null; // a delta from the parser after these starts its own run
-      }
+      if (read > pos) atBoundary = true;
       if (read >= text.length) break;
       const blank = text.indexOf('\n\n', read);
       pos = blank === -1 ? text.length : blank + 2;
@@ -168,7 +149,6 @@ export function createResponsesEventDecoder(opts: DecoderOptions = {}): Response
     }
     const ready = out;
     out = [];
-    run = null; // a run never spans chunks: what was handed out is the consumer's
     return ready;
   };
 
