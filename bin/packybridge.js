@@ -28,23 +28,37 @@ if (newer !== undefined) {
 // collection every few requests (every 5-12 with 300 KB-1 MB bodies); 50 took a fifth to a quarter off the CPU
 // per request at 64-256 streams of 76 KB and 300 KB requests, for ~15-20 MB more resident memory.
 const DEFAULT_FLAGS = { 'max-semi-space-size': '8', 'heap-growing-percent': '50' };
-// Buffers (socket reads, request and upstream bodies) counted in V8's global heap limit, not against a limit of
-// their own: otherwise their bytes start a full collection whenever scavenges are far apart, and a reply that
-// echoes a long request (the Responses API repeats instructions and tools in three events) made ~1 MB of them a
-// request: at 300 KB requests 3.4-4.9 ms of CPU a request with ~1 full collection per request against 2.0-2.6
-// with it (issue 11). Not every supported Node knows it (Node 24's V8 does): added only when this one accepts it.
-const PROBED_FLAGS = ['external-memory-accounted-in-global-limit'];
+// Asked of this node before they are added (an unknown V8 flag stops node at start), each group all or
+// nothing, and left out when the user gave any flag of the group (as --f, --no-f or --f=...):
+// - Buffers (socket reads, request and upstream bodies) counted in V8's global heap limit, not against a limit
+//   of their own: otherwise their bytes start a full collection whenever scavenges are far apart, and a reply
+//   that echoes a long request (the Responses API repeats instructions and tools in three events) made ~1 MB
+//   of them a request: at 300 KB requests 3.4-4.9 ms of CPU a request with ~1 full collection per request
+//   against 2.0-2.6 with it (issue 11). Node 24's V8 has the flag.
+// - No Maglev (V8's middle compiler tier), and TurboFan from 1,000 calls instead of 3,000. Maglev compiles
+//   every function called a few hundred times, on V8's worker threads, and glibc keeps the memory of those
+//   compilations once freed: ~15-25 MB of the gateway's resident memory at 64 streams of 76 KB requests
+//   (issue 11: peak 148-154 MB against 166-172 with wrk, CPU per request the same or lower). Without Maglev a
+//   function called once a request would run unoptimised for its first 3,000 requests; from 1,000 it is
+//   TurboFan's sooner (the first text at 1 stream after 1,500 requests: 0.94-1.07 ms added with 3,000, 0.81-
+//   0.88 with 1,000, as with Maglev).
+const PROBED_GROUPS = [
+  { given: ['external-memory-accounted-in-global-limit'], flags: ['--external-memory-accounted-in-global-limit'] },
+  { given: ['maglev', 'invocation-count-for-turbofan'], flags: ['--no-maglev', '--invocation-count-for-turbofan=1000'] },
+];
 const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').replaceAll('_', '-');
 const extra = Object.entries(DEFAULT_FLAGS).filter(([f]) => !given.includes(`--${f}`)).map(([f, v]) => `--${f}=${v}`);
 if (typeof process.execve === 'function' && process.platform !== 'win32' && process.env.PACKYBRIDGE_NO_REEXEC !== '1'
     && extra.length > 0) {
-  for (const f of PROBED_FLAGS) {
-    // given as --f or --no-f: the user's; else asked of this node (an unknown V8 flag stops node at start)
-    if (given.includes(f)) continue;
-    if (spawnSync(process.execPath, [`--${f}`, '-e', ''], { stdio: 'ignore', env: {} }).status === 0) extra.push(`--${f}`);
-  }
+  const known = (flags) => spawnSync(process.execPath, [...flags, '-e', ''], { stdio: 'ignore', env: {} }).status === 0;
+  const wanted = PROBED_GROUPS.filter((g) => !g.given.some((f) => given.includes(f)));
+  // one probe when this node knows them all (Node 24), one a group otherwise
+  if (known(wanted.flatMap((g) => g.flags))) extra.push(...wanted.flatMap((g) => g.flags));
+  else for (const g of wanted) if (known(g.flags)) extra.push(...g.flags);
   const env = { ...process.env };
-  env.MALLOC_ARENA_MAX ??= '2'; // glibc: two malloc arenas, not eight per core
+  // glibc: one malloc arena, not eight per core. What V8's worker threads free (compilations, marking) is then
+  // reused by the main thread's Buffers instead of kept apart: 5-9 MB less at 64 streams, CPU the same (issue 11)
+  env.MALLOC_ARENA_MAX ??= '1';
   // glibc: allocations up to 4 MB (socket reads are 64 KB, request bodies 76 KB to a few MB, and the upstream
   // body as large) come from the arenas and are reused. Served by mmap instead, every one is fresh zeroed pages
   // and an munmap, and a page fault costs 15-25 us on the VMs measured: with a 32 KB threshold, at 64 streams

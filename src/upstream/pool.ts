@@ -1,6 +1,7 @@
 // One keep-alive undici Pool per upstream origin, shared by every request to it.
 import { Readable } from 'node:stream';
-import { Pool, ProxyAgent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import { undici } from './undici-parts.ts';
 
 /** Upper bound of parallel connections per origin: each streaming reply holds one for its whole length. */
 const CONNECTIONS_PER_ORIGIN = 1024;
@@ -34,7 +35,7 @@ export interface PostOptions {
  * the reply ends, a stream's chunk only until written (a Claude Code request is often hundreds of KB, and its
  * reply can stream for minutes).
  */
-export function postToUpstream(url: URL, connectMs: number, o: PostOptions): ReturnType<Pool['request']> {
+export function postToUpstream(url: URL, connectMs: number, o: PostOptions): Promise<Dispatcher.ResponseData> {
   const payload = typeof o.body === 'string' ? Buffer.from(o.body) : o.body;
   return dispatcherFor(url.origin, connectMs, o.proxyUrl).request({
     origin: url.origin,
@@ -86,7 +87,7 @@ function cachedAgent(key: string, connectMs: number, make: () => Dispatcher): Di
 }
 
 function proxyAgent(proxyUrl: string, connectMs: number): Dispatcher {
-  return cachedAgent(`proxy:${proxyUrl}`, connectMs, () => new ProxyAgent({
+  return cachedAgent(`proxy:${proxyUrl}`, connectMs, () => new undici.ProxyAgent({
     uri: proxyUrl, connections: CONNECTIONS_PER_ORIGIN, connectTimeout: connectMs, proxyTls: { timeout: connectMs }, requestTls: { timeout: connectMs },
   }));
 }
@@ -101,7 +102,7 @@ function envProxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 function envProxyAgent(connectMs: number): Dispatcher {
-  return cachedAgent('env', connectMs, () => new EnvHttpProxyAgent({ connections: CONNECTIONS_PER_ORIGIN, connectTimeout: connectMs }));
+  return cachedAgent('env', connectMs, () => new undici.EnvHttpProxyAgent({ connections: CONNECTIONS_PER_ORIGIN, connectTimeout: connectMs }));
 }
 
 /**
@@ -112,7 +113,7 @@ function poolFor(origin: string, connectMs: number): Pool {
   const found = pools.get(origin);
   if (found && found.connectMs === connectMs && !found.pool.closed && !found.pool.destroyed) return found.pool;
   if (found) found.pool.close().catch(() => {});
-  const pool = new Pool(origin, {
+  const pool = new undici.Pool(origin, {
     connections: CONNECTIONS_PER_ORIGIN,
     pipelining: 1,
     connectTimeout: connectMs,

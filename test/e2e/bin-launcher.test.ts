@@ -46,16 +46,35 @@ async function launch(nodeArgs: string[], extraEnv: Record<string, string>): Pro
 }
 
 describe('bin/packybridge.js memory settings', { skip }, () => {
-  test('by default: an 8 MB young generation (semi-space), heap growth of 50%, two malloc arenas, mmap from 4 MB', async () => {
+  test('by default: an 8 MB young generation (semi-space), heap growth of 50%, one malloc arena, mmap from 4 MB', async () => {
     const { argv, env } = await launch([], {});
     assert.ok(argv.includes('--max-semi-space-size=8'), argv.join(' '));
     assert.ok(argv.includes('--heap-growing-percent=50'), argv.join(' '));
-    assert.equal(env.get('MALLOC_ARENA_MAX'), '2');
+    assert.equal(env.get('MALLOC_ARENA_MAX'), '1');
     assert.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '4194304');
     assert.equal(argv.filter((a) => a.endsWith('bin/packybridge.js')).length, 1, 'the script is not repeated');
     // external memory in V8's global limit, when this node has the flag (asked the way the launcher asks)
-    const known = spawnSync(process.execPath, ['--external-memory-accounted-in-global-limit', '-e', ''], { stdio: 'ignore', env: {} }).status === 0;
-    assert.equal(argv.includes('--external-memory-accounted-in-global-limit'), known, argv.join(' '));
+    const known = (...flags: string[]) => spawnSync(process.execPath, [...flags, '-e', ''], { stdio: 'ignore', env: {} }).status === 0;
+    assert.equal(argv.includes('--external-memory-accounted-in-global-limit'), known('--external-memory-accounted-in-global-limit'), argv.join(' '));
+    // no Maglev and TurboFan from 1,000 calls: both or neither, when this node knows both
+    const tiers = known('--no-maglev', '--invocation-count-for-turbofan=1000');
+    assert.equal(argv.includes('--no-maglev'), tiers, argv.join(' '));
+    assert.equal(argv.includes('--invocation-count-for-turbofan=1000'), tiers, argv.join(' '));
+  });
+
+  test('Maglev turned on by the user: neither of the compiler flags is added', async () => {
+    const { argv } = await launch(['--maglev'], {});
+    assert.ok(argv.includes('--maglev'), argv.join(' '));
+    assert.ok(!argv.includes('--no-maglev'), argv.join(' '));
+    assert.ok(!argv.some((a) => a.startsWith('--invocation-count-for-turbofan')), argv.join(' '));
+    assert.ok(argv.includes('--max-semi-space-size=8'), 'the other settings are still added');
+  });
+
+  test('a TurboFan threshold given by the user: kept, and Maglev left as node has it', async () => {
+    const { argv } = await launch(['--invocation_count_for_turbofan=500'], {});
+    assert.ok(argv.includes('--invocation_count_for_turbofan=500'), argv.join(' '));
+    assert.ok(!argv.includes('--no-maglev'), argv.join(' '));
+    assert.ok(!argv.includes('--invocation-count-for-turbofan=1000'), argv.join(' '));
   });
 
   test('the external-memory flag given as --no-...: kept as the user wrote it', async () => {
