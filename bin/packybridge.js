@@ -52,8 +52,9 @@ if (typeof process.execve === 'function' && process.platform !== 'win32' && proc
     && extra.length > 0) {
   const known = (flags) => spawnSync(process.execPath, [...flags, '-e', ''], { stdio: 'ignore', env: {} }).status === 0;
   const wanted = PROBED_GROUPS.filter((g) => !g.given.some((f) => given.includes(f)));
-  // one probe when this node knows them all (Node 24), one a group otherwise
-  if (known(wanted.flatMap((g) => g.flags))) extra.push(...wanted.flatMap((g) => g.flags));
+  // one probe when this node knows them all (Node 24), one a group otherwise, none when the user gave them all
+  const flags = wanted.flatMap((g) => g.flags);
+  if (flags.length > 0 && known(flags)) extra.push(...flags);
   else for (const g of wanted) if (known(g.flags)) extra.push(...g.flags);
   const env = { ...process.env };
   // glibc: one malloc arena, not eight per core. What V8's worker threads free (compilations, marking) is then
