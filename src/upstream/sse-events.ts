@@ -43,9 +43,10 @@ export interface DecoderOptions {
   /**
    * Join each run of delta frames that arrive in one chunk and continue the same part (same type, item, output
    * index and content or summary index) into one event, its `delta` the pieces joined (delta-runs.ts: which
-   * frames it reads, what the event keeps; a delta in a framing it declines is passed on as it is). For a consumer that only appends the pieces (the Anthropic translator), not for one that
-   * re-frames the upstream's events (the /v1/responses pass-through). The stream's first delta is never joined
-   * with the ones after it, so the first text is not held behind the rest of its chunk.
+   * frames it reads, what the event keeps; a delta in a framing it declines is passed on as it is). For a
+   * consumer that only appends the pieces (the Anthropic translator), not for one that re-frames the upstream's
+   * events (the /v1/responses pass-through). The stream's first delta is never joined with the ones after it,
+   * so the first text is not held behind the rest of its chunk.
    */
   joinDeltas?: boolean;
 }
