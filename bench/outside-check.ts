@@ -1,10 +1,12 @@
 // An outside check of the benchmark: the same mock, gateway and bodies, measured by a different load generator,
 // Debian's `wrk` (C, epoll, its own HTTP/1.1 parser: nothing shared with the bench's undici client, and light
 // enough not to take a core from the gateway on a 2-core machine), and by the bench's own load generator
-// right after, at 1/16/64 connections, through packybridge and straight to the mock (the direct floor: the
+// in turn with it, at 1/16/64 connections, through packybridge and straight to the mock (the direct floor: the
 // same conversation as a Responses request). Both count whole responses (wrk cannot time the first text):
 // requests/s and total-time percentiles are compared, and the through/direct ratio the targets are judged on.
-//   npm run bench:outside [-- --request cc76k --reply 200 --seconds 8 --concurrency 1,16,64 --src --ceiling-events]
+// The two generators alternate (--rounds, --seconds each a round), so a VM that slows down for a minute slows
+// both alike instead of whichever ran second.
+//   npm run bench:outside [-- --request cc76k --reply 200 --seconds 4 --rounds 3 --concurrency 1,16,64 --src --ceiling-events]
 // wrk is installed with apt-get when missing and this runs as root; otherwise: apt-get install wrk.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,19 +16,19 @@ import { parseArgs } from 'node:util';
 import { CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, startCeiling, startGateway, startLoadGen, startMock, stop, stopAll, killAllSync } from './procs.ts';
 import { bodyText } from './bodies.ts';
 import { summarize, fmt } from './stats.ts';
+import { combineWrk, parseWrkOutput, type Figures, type WrkRun } from './wrk-figures.ts';
 
 const { values: opt } = parseArgs({
   options: {
     request: { type: 'string', default: 'cc76k' },
     reply: { type: 'string', default: '200' },
-    seconds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '1,16,64' },
     src: { type: 'boolean', default: false },
     'ceiling-events': { type: 'boolean', default: false },
   },
 });
-
-interface Figures { rps: number; p50: number; p90: number; p99: number; errors: number; requests: number; gatewayCpuMsPerReq?: number }
 
 function findWrk(): string {
   const which = spawnSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' });
@@ -44,22 +46,19 @@ function loadavg(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
-function runWrk(wrk: string, url: string, headers: Record<string, string>, bodyFile: string, c: number, seconds: number): Figures {
+function runWrk(wrk: string, url: string, headers: Record<string, string>, bodyFile: string, c: number, seconds: number): WrkRun {
   const out = execFileSync(wrk, ['-t1', `-c${c}`, `-d${seconds}s`, '--timeout', '30s', '-s', join(ROOT, 'bench/outside-check.lua'), url], {
     encoding: 'utf8',
     env: { ...process.env, BODY_FILE: bodyFile, HEADERS: Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('|') },
   });
-  const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
-  if (!line) throw new Error(`wrk printed no result:\n${out}`);
-  const j = JSON.parse(line.slice('WRK_JSON '.length)) as Record<string, number>;
-  const errors = j.non2xx + j.connect + j.read + j.write + j.timeout;
-  return { rps: j.requests / (j.duration_us / 1e6), p50: j.p50 / 1000, p90: j.p90 / 1000, p99: j.p99 / 1000, errors, requests: j.requests };
+  return parseWrkOutput(out);
 }
 
 async function main(): Promise<void> {
   const wrk = findWrk();
   const levels = opt.concurrency.split(',').map(Number).filter((n) => n > 0);
   const seconds = Number(opt.seconds);
+  const rounds = Math.max(1, Math.floor(Number(opt.rounds)) || 1);
   if (!opt.src && ensureBuilt() === 'built') process.stderr.write('outside-check: rebuilt dist/\n');
   const dir = mkdtempSync(join(tmpdir(), 'packybridge-outside-'));
   const files = { through: join(dir, 'through.json'), direct: join(dir, 'direct.json') };
@@ -84,18 +83,34 @@ async function main(): Promise<void> {
         const p = paths[path];
         const body = path === 'through' ? opt.request : `${opt.request}-direct`;
         const file = path === 'through' ? files.through : files.direct;
-        // warm-up with the bench's client (connections, JIT), then wrk, then the bench's own generator
+        // warm-up with the bench's client (connections, JIT), then wrk and the bench's own generator in turn
         await lg.run({ ...p, body, concurrency: c, requests: 0, warmup: Math.max(1500, c * 2), maxMs: 1 }); // the JIT warmed up (see WARMUP in main.ts)
-        const cpu0 = cpuMsOf(gw.pid);
-        const w = runWrk(wrk, `${p.origin}${p.path}`, p.headers, file, c, seconds);
-        if (path === 'through') w.gatewayCpuMsPerReq = (cpuMsOf(gw.pid) - cpu0) / Math.max(1, w.requests);
-        const cpu1 = cpuMsOf(gw.pid);
-        const r = await lg.run({ ...p, body, concurrency: c, requests: 1_000_000, warmup: 0, maxMs: seconds * 1000 });
-        const t = summarize(r.total);
-        const b: Figures = { rps: (r.completed / r.wallMs) * 1000, p50: t.p50, p90: Number.NaN, p99: t.p99, errors: r.errors, requests: r.completed + r.errors };
-        const sorted = [...r.total].sort((x, y) => x - y);
+        const wrkRuns: WrkRun[] = [];
+        const totals: number[] = [];
+        let wrkCpu = 0;
+        let benchCpu = 0;
+        let completed = 0;
+        let errors = 0;
+        let wallMs = 0;
+        for (let round = 0; round < rounds; round++) {
+          const cpu0 = cpuMsOf(gw.pid);
+          wrkRuns.push(runWrk(wrk, `${p.origin}${p.path}`, p.headers, file, c, seconds));
+          const cpu1 = cpuMsOf(gw.pid);
+          const r = await lg.run({ ...p, body, concurrency: c, requests: 1_000_000, warmup: 0, maxMs: seconds * 1000 });
+          benchCpu += cpuMsOf(gw.pid) - cpu1;
+          wrkCpu += cpu1 - cpu0;
+          for (const x of r.total) totals.push(x);
+          completed += r.completed;
+          errors += r.errors;
+          wallMs += r.wallMs;
+        }
+        const w = combineWrk(wrkRuns);
+        if (path === 'through') w.gatewayCpuMsPerReq = wrkCpu / Math.max(1, w.requests);
+        const t = summarize(totals);
+        const b: Figures = { rps: (completed / wallMs) * 1000, p50: t.p50, p90: Number.NaN, p99: t.p99, errors, requests: completed + errors };
+        const sorted = [...totals].sort((x, y) => x - y);
         b.p90 = sorted[Math.min(sorted.length - 1, Math.ceil(0.9 * sorted.length) - 1)] ?? Number.NaN;
-        if (path === 'through') b.gatewayCpuMsPerReq = (cpuMsOf(gw.pid) - cpu1) / Math.max(1, b.requests);
+        if (path === 'through') b.gatewayCpuMsPerReq = benchCpu / Math.max(1, b.requests);
         const load = loadavg();
         rows.push({ c, path, wrk: w, bench: b, load });
         process.stderr.write(`outside-check ${String(c).padStart(2)} ${path.padEnd(7)}: wrk ${w.rps.toFixed(0)} req/s p50 ${w.p50.toFixed(2)} ms; bench ${b.rps.toFixed(0)} req/s p50 ${b.p50.toFixed(2)} ms; load ${load}\n`);
@@ -111,7 +126,8 @@ async function main(): Promise<void> {
 
   let s = `\n### Outside check: wrk against the bench's load generator (${new Date().toISOString().slice(0, 16)}Z)\n\n`;
   s += `Request ${opt.request} (${(Buffer.byteLength(bodyText(opt.request)) / 1024).toFixed(1)} KB through, ${(Buffer.byteLength(bodyText(`${opt.request}-direct`)) / 1024).toFixed(1)} KB direct), ` +
-    `${opt.reply}-delta replies, the mock writing each reply at once; ${seconds} s per run; wrk -t1 -cN. Load average at start ${started}. ` +
+    `${opt.reply}-delta replies, the mock writing each reply at once; wrk and the bench's generator in turn, ${rounds} × ${seconds} s each; wrk -t1 -cN; ` +
+    `wrk's percentiles the median of its rounds'. Load average at start ${started}. ` +
     'Whole-response times in ms (wrk cannot time the first text).\n\n';
   const head = ['streams', 'path', 'wrk req/s', 'bench req/s', 'diff', 'wrk p50', 'bench p50', 'wrk p90', 'bench p90', 'wrk p99', 'bench p99', 'errors (wrk/bench)', 'gateway CPU ms/req (wrk/bench)', 'load'];
   const lines = rows.map((x) => [String(x.c), x.path, fmt(x.wrk.rps, 0), fmt(x.bench.rps, 0), `${fmt((100 * x.bench.rps) / x.wrk.rps - 100, 0)}%`,

@@ -106,6 +106,30 @@ function row(rows: StreamRow[], path: StreamRow['path'], c: number): StreamRow |
   return rows.find((r) => r.path === path && r.concurrency === c);
 }
 
+/** What gatewayCpuBudget finds: the gateway CPU a request may cost, and the two limits it is the lower of. */
+export interface CpuBudget {
+  /** requests/s "through" must serve: share × the floor's */
+  targetRps: number;
+  /** the gateway's event loop is one thread: 1000 / targetRps */
+  oneThreadMs: number;
+  /** what the cores leave once the mock and the load generator have had what they spent a request on the through path */
+  coresLeftMs: number;
+  /** the lower of the two: more than this a request, and the share cannot be reached on this machine */
+  budgetMs: number;
+}
+
+/**
+ * The gateway CPU a request may cost for "through" to serve `share` (0.6: the issue's 60 %) of the direct floor's
+ * requests/s on `cores` cores, when the mock and the load generator spend `othersMsPerReq` a request on the through
+ * path (their own /proc CPU; the kernel's loopback work outside any process makes the real budget smaller still).
+ */
+export function gatewayCpuBudget(directRps: number, othersMsPerReq: number, cores: number, share = 0.6): CpuBudget {
+  const targetRps = share * directRps;
+  const oneThreadMs = 1000 / targetRps;
+  const coresLeftMs = (cores * 1000) / targetRps - othersMsPerReq;
+  return { targetRps, oneThreadMs, coresLeftMs, budgetMs: Math.min(oneThreadMs, coresLeftMs) };
+}
+
 /** The issue's targets (issue 11), PASS/FAIL; informational rows are reported, not judged. */
 export function evaluateTargets(r: Results): TargetResult[] {
   const out: TargetResult[] = [];
@@ -126,6 +150,13 @@ export function evaluateTargets(r: Results): TargetResult[] {
     const k = row(r.streams, 'ceiling', c);
     add(`throughput at ${c} streams, through / direct floor`, d && t ? (100 * t.rps) / d.rps : undefined, '>= 60', '%', (v) => v >= 60,
       d && t ? `${fmt(t.rps, 0)} / ${fmt(d.rps, 0)} req/s, load ${t.loadavg}` : undefined);
+    if (d && t && t.gatewayCpuMsPerReq !== undefined) {
+      // what 60 % would let the gateway spend a request, next to what it spent (the ceiling proxy's in the note)
+      const b = gatewayCpuBudget(d.rps, t.mockCpuMsPerReq + t.loadgenCpuMsPerReq, r.machine.cores);
+      add(`gateway CPU a request may cost for 60 % at ${c} streams (ms/req)`, b.budgetMs, `>= ${fmt(t.gatewayCpuMsPerReq)}`, 'ms', (v) => v >= t.gatewayCpuMsPerReq!,
+        `the gateway spent ${fmt(t.gatewayCpuMsPerReq)}` + (k?.gatewayCpuMsPerReq !== undefined ? `, the ceiling proxy ${fmt(k.gatewayCpuMsPerReq)}` : '') +
+        `; ${fmt(b.targetRps, 0)} req/s allow ${fmt(b.oneThreadMs)} on one thread, ${fmt(b.coresLeftMs)} on the ${r.machine.cores} cores the mock and load generator leave`, true);
+    }
     if (d && k) {
       add(`throughput at ${c} streams, ceiling proxy / direct floor (the most a Node gateway reaches here)`, (100 * k.rps) / d.rps, '>= 60', '%', (v) => v >= 60,
         `${fmt(k.rps, 0)} / ${fmt(d.rps, 0)} req/s: parse + re-serialise + pipe only`, true);

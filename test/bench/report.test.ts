@@ -1,0 +1,75 @@
+// The bench's report: the CPU budget the throughput target leaves the gateway, and its row among the targets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateTargets, gatewayCpuBudget, type Results, type StreamRow } from '../../bench/report.ts';
+
+const close = (a: number, b: number, msg: string): void => assert.ok(Math.abs(a - b) < 1e-3, `${msg}: ${a} against ${b}`);
+
+test('gatewayCpuBudget: the lower of the one-thread and the cores-left limits', () => {
+  const cases = [
+    // floor req/s, others' ms/req, cores, share → target req/s, one thread, cores left, budget
+    { name: 'a 2-core run at 64 streams (the one thread binds)', floor: 3754, others: 0.41, cores: 2, share: 0.6, want: [2252.4, 0.444, 0.478, 0.444] },
+    { name: 'heavy others (the cores bind)', floor: 3000, others: 0.8, cores: 2, share: 0.6, want: [1800, 0.556, 0.311, 0.311] },
+    { name: 'more cores', floor: 3000, others: 0.8, cores: 8, share: 0.6, want: [1800, 0.556, 3.644, 0.556] },
+    { name: 'a floor out of reach: nothing is left', floor: 10000, others: 0.5, cores: 2, share: 0.6, want: [6000, 0.167, -0.167, -0.167] },
+    { name: 'the whole floor', floor: 1000, others: 0, cores: 1, share: 1, want: [1000, 1, 1, 1] },
+  ];
+  for (const c of cases) {
+    const b = gatewayCpuBudget(c.floor, c.others, c.cores, c.share);
+    close(b.targetRps, c.want[0], `${c.name}: target`);
+    close(b.oneThreadMs, c.want[1], `${c.name}: one thread`);
+    close(b.coresLeftMs, c.want[2], `${c.name}: cores left`);
+    close(b.budgetMs, c.want[3], `${c.name}: budget`);
+  }
+  assert.equal(gatewayCpuBudget(1000, 0.1, 2).targetRps, 600, 'the share defaults to the issue\'s 60 %');
+});
+
+function streamRow(path: StreamRow['path'], concurrency: number, rps: number, cpu: { gw?: number; mock: number; lg: number }): StreamRow {
+  const s = { p50: 1, p95: 2, p99: 3, mean: 1, min: 0, max: 4, n: 10 } as unknown as StreamRow['ttft'];
+  return {
+    path, mock: 'batch', request: 'cc76k', replyDeltas: 200, concurrency, requests: 1000, completed: 1000, errors: 0, errorSamples: [], rps,
+    ttfb: s, ttft: s, total: s, kbPerReply: 2, mockCpuMsPerReq: cpu.mock, loadgenCpuMsPerReq: cpu.lg, loadavg: 1,
+    ...(cpu.gw !== undefined ? { gatewayCpuMsPerReq: cpu.gw, gatewayPeakRssMb: 140 } : {}),
+  } as StreamRow;
+}
+
+function results(streams: StreamRow[]): Results {
+  return {
+    date: '2026-11-27T00:00:00Z',
+    machine: { cpu: 'test', cores: 2, node: 'v24', platform: 'linux x64', loadavgAtStart: 0 },
+    setup: { request: 'cc76k', mock: 'batch', gateway: 'dist', quick: false },
+    latency: [], streams, cost: [], countTokens: {},
+  } as Results;
+}
+
+test('evaluateTargets: an informational budget row per stream level, beside the gateway\'s and the ceiling\'s CPU', () => {
+  const r = results([
+    streamRow('direct', 64, 3754, { mock: 0.22, lg: 0.22 }),
+    streamRow('ceiling', 64, 1658, { gw: 0.53, mock: 0.23, lg: 0.24 }),
+    streamRow('through', 64, 1300, { gw: 0.78, mock: 0.25, lg: 0.16 }),
+    streamRow('direct', 16, 3000, { mock: 0.24, lg: 0.3 }),
+    streamRow('through', 16, 1900, { gw: 0.3, mock: 0.23, lg: 0.14 }),
+  ]);
+  const targets = evaluateTargets(r);
+  const b64 = targets.find((x) => x.name.startsWith('gateway CPU a request may cost for 60 % at 64 streams'));
+  assert.ok(b64, 'the 64-stream budget row');
+  close(b64.value, 0.444, 'budget at 64');
+  assert.equal(b64.informational, true, 'reported, not judged');
+  assert.equal(b64.pass, false, 'the gateway spent more than the budget');
+  assert.equal(b64.limit, '>= 0.78');
+  assert.match(b64.note ?? '', /spent 0\.78, the ceiling proxy 0\.53; 2252 req\/s allow 0\.44 on one thread, 0\.48 on the 2 cores/);
+  const b16 = targets.find((x) => x.name.startsWith('gateway CPU a request may cost for 60 % at 16 streams'));
+  assert.ok(b16, 'the 16-stream budget row');
+  assert.equal(b16.pass, true, 'a gateway under the budget');
+  assert.doesNotMatch(b16.note ?? '', /ceiling/, 'no ceiling row at 16: no ceiling figure');
+  // the judged throughput rows are unchanged by it
+  const t64 = targets.find((x) => x.name === 'throughput at 64 streams, through / direct floor');
+  close(t64!.value, (100 * 1300) / 3754, 'throughput share');
+  assert.equal(t64!.informational, undefined);
+  assert.ok(!targets.some((x) => x.pass === false && x.informational !== true && x.name.startsWith('gateway CPU')), 'a budget row never fails --strict');
+});
+
+test('evaluateTargets: no budget row without a through row\'s CPU', () => {
+  const targets = evaluateTargets(results([streamRow('direct', 64, 3754, { mock: 0.22, lg: 0.22 })]));
+  assert.ok(!targets.some((x) => x.name.startsWith('gateway CPU a request may cost')));
+});
