@@ -4,7 +4,7 @@
 // in turn with it, at 1/16/64 connections, through packybridge and straight to the mock (the direct floor: the
 // same conversation as a Responses request). Both count whole responses (wrk cannot time the first text):
 // requests/s and total-time percentiles are compared, and the through/direct ratio the targets are judged on.
-// The two generators alternate (--rounds, --seconds each a round), so a VM that slows down for a minute slows
+// The two generators take turns (--rounds turns, --seconds each), so a VM that slows down for a minute slows
 // both alike instead of whichever ran second.
 //   npm run bench:outside [-- --request cc76k --reply 200 --seconds 4 --rounds 3 --concurrency 1,16,64 --src --ceiling-events]
 // wrk is installed with apt-get when missing and this runs as root; otherwise: apt-get install wrk.

@@ -48,20 +48,23 @@ test('evaluateTargets: an informational budget row per stream level, beside the 
     streamRow('ceiling', 64, 1658, { gw: 0.53, mock: 0.23, lg: 0.24 }),
     streamRow('through', 64, 1300, { gw: 0.78, mock: 0.25, lg: 0.16 }),
     streamRow('direct', 16, 3000, { mock: 0.24, lg: 0.3 }),
-    streamRow('through', 16, 1900, { gw: 0.3, mock: 0.23, lg: 0.14 }),
+    streamRow('through', 16, 1900, { gw: 0.3, mock: 0.5, lg: 0.14 }),
   ]);
   const targets = evaluateTargets(r);
+  // the mock and the load generator: each the lower of its two paths' CPU a request (0.22 + 0.16)
   const b64 = targets.find((x) => x.name.startsWith('gateway CPU a request may cost for 60 % at 64 streams'));
   assert.ok(b64, 'the 64-stream budget row');
   close(b64.value, 0.444, 'budget at 64');
   assert.equal(b64.informational, true, 'reported, not judged');
   assert.equal(b64.pass, false, 'the gateway spent more than the budget');
   assert.equal(b64.limit, '>= 0.78');
-  assert.match(b64.note ?? '', /spent 0\.78, the ceiling proxy 0\.53; 2252 req\/s allow 0\.44 on one thread, 0\.48 on the 2 cores/);
+  assert.match(b64.note ?? '', /spent 0\.78, the ceiling proxy 0\.53; 2252 req\/s allow 0\.44 on one thread, 0\.51 on the 2 cores/);
   const b16 = targets.find((x) => x.name.startsWith('gateway CPU a request may cost for 60 % at 16 streams'));
   assert.ok(b16, 'the 16-stream budget row');
   assert.equal(b16.pass, true, 'a gateway under the budget');
   assert.doesNotMatch(b16.note ?? '', /ceiling/, 'no ceiling row at 16: no ceiling figure');
+  // a mock slow on the through path (0.5) counts at its direct figure (0.24): 2000 / 1800 - 0.38
+  assert.match(b16.note ?? '', /1800 req\/s allow 0\.56 on one thread, 0\.73 on the 2 cores/);
   // the judged throughput rows are unchanged by it
   const t64 = targets.find((x) => x.name === 'throughput at 64 streams, through / direct floor');
   close(t64!.value, (100 * 1300) / 3754, 'throughput share');
