@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   let s = `\n### Outside check: wrk against the bench's load generator (${new Date().toISOString().slice(0, 16)}Z)\n\n`;
   s += `Request ${opt.request} (${(Buffer.byteLength(bodyText(opt.request)) / 1024).toFixed(1)} KB through, ${(Buffer.byteLength(bodyText(`${opt.request}-direct`)) / 1024).toFixed(1)} KB direct), ` +
     `${opt.reply}-delta replies, the mock writing each reply at once; wrk and the bench's generator in turn, ${rounds} × ${seconds} s each; wrk -t1 -cN; ` +
-    `wrk's percentiles the median of its rounds'. Load average at start ${started}. ` +
+    `wrk's percentiles the median of its turns'. Load average at start ${started}. ` +
     'Whole-response times in ms (wrk cannot time the first text).\n\n';
   const head = ['streams', 'path', 'wrk req/s', 'bench req/s', 'diff', 'wrk p50', 'bench p50', 'wrk p90', 'bench p90', 'wrk p99', 'bench p99', 'errors (wrk/bench)', 'gateway CPU ms/req (wrk/bench)', 'load'];
   const lines = rows.map((x) => [String(x.c), x.path, fmt(x.wrk.rps, 0), fmt(x.bench.rps, 0), `${fmt((100 * x.bench.rps) / x.wrk.rps - 100, 0)}%`,

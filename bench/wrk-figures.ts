@@ -1,5 +1,5 @@
 // wrk's figures for the outside check: one run's, read from the line bench/outside-check.lua prints, and the
-// rounds of one path and level as one.
+// turns of one path and level as one (the bench's --rounds).
 
 export interface Figures { rps: number; p50: number; p90: number; p99: number; errors: number; requests: number; gatewayCpuMsPerReq?: number }
 /** one wrk run: its figures and how long it ran */
@@ -20,7 +20,7 @@ const median = (xs: number[]): number => {
   return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** wrk's rounds as one: requests/s over all of them, each percentile the rounds' median (wrk prints no samples). */
+/** wrk's turns as one: requests/s over all of them, each percentile the turns' median (wrk prints no samples). */
 export function combineWrk(runs: WrkRun[]): Figures {
   const requests = runs.reduce((n, r) => n + r.requests, 0);
   const seconds = runs.reduce((n, r) => n + r.seconds, 0);
