@@ -1,5 +1,5 @@
 // wrk's figures for the outside check: one run's, read from the line bench/outside-check.lua prints, and the
-// turns of one path and level as one (the bench's --rounds).
+// turns of one path and level as one (outside-check.ts --rounds).
 
 export interface Figures { rps: number; p50: number; p90: number; p99: number; errors: number; requests: number; gatewayCpuMsPerReq?: number }
 /** one wrk run: its figures and how long it ran */
