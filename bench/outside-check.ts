@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, startCeiling, startGateway, startLoadGen, startMock, stop, stopAll, killAllSync } from './procs.ts';
 import { bodyText } from './bodies.ts';
-import { summarize, fmt } from './stats.ts';
+import { summarize, fmt, pct as percentile } from './stats.ts';
 import { combineWrk, parseWrkOutput, type Figures, type WrkRun } from './wrk-figures.ts';
 
 const { values: opt } = parseArgs({
@@ -107,9 +107,7 @@ async function main(): Promise<void> {
         const w = combineWrk(wrkRuns);
         if (path === 'through') w.gatewayCpuMsPerReq = wrkCpu / Math.max(1, w.requests);
         const t = summarize(totals);
-        const b: Figures = { rps: (completed / wallMs) * 1000, p50: t.p50, p90: Number.NaN, p99: t.p99, errors, requests: completed + errors };
-        const sorted = [...totals].sort((x, y) => x - y);
-        b.p90 = sorted[Math.min(sorted.length - 1, Math.ceil(0.9 * sorted.length) - 1)] ?? Number.NaN;
+        const b: Figures = { rps: (completed / wallMs) * 1000, p50: t.p50, p90: percentile(totals, 90), p99: t.p99, errors, requests: completed + errors };
         if (path === 'through') b.gatewayCpuMsPerReq = benchCpu / Math.max(1, b.requests);
         const load = loadavg();
         rows.push({ c, path, wrk: w, bench: b, load });

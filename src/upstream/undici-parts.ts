@@ -3,8 +3,9 @@
 //
 // undici's index.js also loads fetch, WebSocket, EventSource, the HTTP cache, the mocks and the cookie
 // helpers, and its cookie module reads `globalThis.Headers` as it loads: Node then loads its own bundled copy
-// of undici as well (`internal/deps/undici/undici`). Together that is ~14 MB more resident memory at start
-// and ~17 MB once a request has gone out, on Node 24 (design notes, "undici without its entry point").
+// of undici as well (`internal/deps/undici/undici`). Loaded alone on Node 24, that is ~14 MB more resident
+// memory at import and ~17 MB once a request has gone out; an idle gateway 103 against 99 MB (design notes,
+// "undici without its entry point").
 //
 // undici's package has no `exports` map, so these paths are reachable; they are not a promised interface. If
 // an undici release moves them, the package's entry point is used instead, and the memory test
