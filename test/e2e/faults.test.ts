@@ -3,7 +3,7 @@
 // serves. Real gateways on 127.0.0.1; the faulty upstream is the mock Responses server told how to fail.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort } from '../support/free-port.ts';
+import { refusedPort } from '../support/free-port.ts';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startTestGateway, packycodeYaml, type TestGateway } from '../support/gateway.ts';
@@ -42,7 +42,7 @@ before(async () => {
   relayTuning.retry = { delaysMs: [], maxRetryAfterMs: 0 };
   faulty = await startMockUpstream();
   healthy = await startMockUpstream();
-  closedPort = await freePort();
+  closedPort = await refusedPort();
   const second = ['codex-api-key:', `  - { name: second, api-key: sk-second-key-9999, base-url: "${healthy.url}" }`].join('\n');
   gw.one = await startTestGateway(packycodeYaml(faulty.url, TIMEOUTS));
   gw.two = await startTestGateway(packycodeYaml(faulty.url, `${TIMEOUTS}\n${second}`));

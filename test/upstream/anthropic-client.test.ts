@@ -1,9 +1,6 @@
 // The Anthropic pass-through client against the mock Anthropic upstream, over real HTTP on 127.0.0.1.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
 import {
   ANTHROPIC_VERSION, anthropicMessagesUrl, anthropicRequestHeaders, openAnthropicMessages,
 } from '../../src/upstream/anthropic-client.ts';
@@ -13,6 +10,7 @@ import { closeUpstreamPools } from '../../src/upstream/pool.ts';
 import { UpstreamError } from '../../src/upstream/upstream-error.ts';
 import { anthropicSseFrames, startMockAnthropic } from '../support/mock-anthropic.ts';
 import type { MockAnthropic } from '../support/mock-anthropic.ts';
+import { refusedPort } from '../support/free-port.ts';
 
 const KEY = 'sk-ant-test-fallback-0001';
 let mock: MockAnthropic;
@@ -155,11 +153,7 @@ test('passStatus hands chosen non-2xx replies back with their body', async () =>
 });
 
 test('nothing listening: connect error', async () => {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
+  const port = await refusedPort();
   const e = await rejection(openAnthropicMessages({ target: { baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY }, body: streamBody, timeouts }));
   assert.equal(e.kind, 'connect');
   assert.match(e.message, /ECONNREFUSED/);

@@ -1,7 +1,6 @@
 // The upstream client against the mock upstream, over real HTTP on 127.0.0.1.
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { closeUpstreamPools, openResponsesStream, UpstreamError, USER_AGENT } from '../../src/upstream/responses-client.ts';
@@ -10,6 +9,7 @@ import type { ResponsesEvent } from '../../src/wire/responses-stream.ts';
 import { startMockUpstream } from '../support/mock-upstream.ts';
 import type { MockUpstream } from '../support/mock-upstream.ts';
 import * as S from '../support/response-scenarios.ts';
+import { refusedPort } from '../support/free-port.ts';
 
 const KEY = 'sk-test-client-0001';
 let mock: MockUpstream;
@@ -177,11 +177,7 @@ test('a wrong key gets the upstream 401 with its code, and the key is not echoed
 });
 
 test('connection refused -> connect, naming the URL', async () => {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
+  const port = await refusedPort();
   const url = `http://127.0.0.1:${port}/v1`;
   const e = await rejection(openResponsesStream({ target: { baseUrl: url }, body, timeouts }));
   assert.equal(e.kind, 'connect');
