@@ -1,7 +1,6 @@
 // Which Claude Code session a request belongs to, for session affinity: its x-claude-code-session-id header,
 // else the session_id inside metadata.user_id. Hashed: the RoutingState (maybe shared) holds no client ids.
-import { hash } from 'node:crypto';
-import { sessionIdentity } from '../translate/prompt-cache-key.ts';
+import { sessionHash, sessionIdentity } from '../translate/prompt-cache-key.ts';
 
 export function sessionOf(headers: Record<string, string | string[] | undefined>, metadata: unknown): string | undefined {
   const raw = headers['x-claude-code-session-id'];
@@ -13,7 +12,7 @@ export function sessionOf(headers: Record<string, string | string[] | undefined>
     if (fromMeta?.startsWith('session:')) identity = fromMeta.slice(0, 208);
   }
   if (identity === undefined) return undefined;
-  return hash('sha256', `packybridge-affinity:${identity}`).slice(0, 24);
+  return sessionHash(`packybridge-affinity:${identity}`).slice(0, 24);
 }
 
 /**
@@ -28,5 +27,5 @@ export function openaiSessionOf(headers: Record<string, string | string[] | unde
   if (typeof header === 'string' && header.trim() !== '') identity = `openai-session:${header.trim().slice(0, 200)}`;
   else if (typeof promptCacheKey === 'string' && promptCacheKey.trim() !== '') identity = `openai-session:${promptCacheKey.trim().slice(0, 200)}`;
   if (identity === undefined) return undefined;
-  return hash('sha256', `packybridge-affinity:${identity}`).slice(0, 24);
+  return sessionHash(`packybridge-affinity:${identity}`).slice(0, 24);
 }

@@ -68,11 +68,12 @@ export async function buildApp(runtime: Runtime, opts: AppOptions = {}): Promise
   // Before anything else: refused Host names (DNS rebinding) and cross-origin browser requests; then the
   // watchdog that ends bodies sent too slowly.
   app.addHook('onRequest', browserGuard(app, runtime));
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     watchBody(request, reply, timeouts, (kind) => {
       runtime.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', model: 'unknown', status: '408' });
       runtime.logger.info({ reqId: request.id, route: request.routeOptions.url ?? 'unmatched', status: 408, errorKind: kind }, 'request');
     });
+    done();
   });
 
   // Client auth is decided on the matched route, not the raw URL: find-my-way decodes percent-escapes

@@ -72,6 +72,8 @@ export class ToolConversionCache {
   readonly maxChars: number;
   /** fingerprint -> entry; Map order = least recently used first */
   readonly #entries = new Map<string, Entry>();
+  /** the entry of the last hit or insertion: the usual next request's, checked by identity before anything else */
+  #last: Entry | undefined;
   #chars = 0;
   #hits = 0;
   #misses = 0;
@@ -85,6 +87,13 @@ export class ToolConversionCache {
   /** convertTools(tools, names), from the cache when these tools (same content, same upstream names) were converted before. */
   convert(tools: ToolDefinition[] | undefined, names: ToolNameMap): FunctionTool[] {
     if (!Array.isArray(tools) || tools.length === 0) return convertTools(tools, names);
+    // a session's next turn: the very tool objects of the last hit (a body's repeated tail shares them), so
+    // neither the key nor a comparison of contents is needed; the entry is the most recently used already
+    const last = this.#last;
+    if (last !== undefined && sameObjects(last.tools, tools) && sameNames(last, tools, names)) {
+      this.#hits++;
+      return last.converted;
+    }
     const key = fingerprint(tools);
     const hit = this.#entries.get(key);
     if (hit !== undefined && sameNames(hit, tools, names) && jsonEqual(hit.tools, tools)) {
@@ -92,6 +101,7 @@ export class ToolConversionCache {
       hit.tools = tools;
       this.#entries.delete(key);
       this.#entries.set(key, hit);
+      this.#last = hit;
       this.#hits++;
       return hit.converted;
     }
@@ -103,7 +113,9 @@ export class ToolConversionCache {
     Object.freeze(converted); // shared by every request that hits: nothing may change it
     for (const t of converted) Object.freeze(t);
     fromCache.add(converted);
-    this.#entries.set(key, { tools, upstreamNames: tools.map((t) => names.toUpstream(t.name)), converted, chars });
+    const entry: Entry = { tools, upstreamNames: tools.map((t) => names.toUpstream(t.name)), converted, chars };
+    this.#entries.set(key, entry);
+    this.#last = entry;
     this.#chars += chars;
     while (this.#entries.size > this.maxEntries || this.#chars > this.maxChars) {
       const [oldKey, old] = this.#entries.entries().next().value as [string, Entry];
@@ -118,13 +130,23 @@ export class ToolConversionCache {
 
   clear(): void {
     this.#entries.clear();
+    this.#last = undefined;
     this.#chars = 0;
   }
 
   #remove(key: string, e: Entry): void {
     this.#entries.delete(key);
+    if (this.#last === e) this.#last = undefined;
     this.#chars -= e.chars;
   }
+}
+
+/** The same tool objects in the same order (not merely equal ones). */
+function sameObjects(a: ToolDefinition[], b: ToolDefinition[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameNames(e: Entry, tools: ToolDefinition[], names: ToolNameMap): boolean {

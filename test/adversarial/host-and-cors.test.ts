@@ -114,6 +114,9 @@ describe('Host header on a loopback gateway', () => {
       await gw.controller.reload('file');
     }
     assert.deepEqual(gw.runtime.snapshot.allowedHosts, []);
+    // the last Host allowed (gateway.lan, just above) is refused again once the reload has taken it off the list
+    assert.equal((await send(`${gw.url}/healthz`, 'GET', { host: 'gateway.lan' })).status, 403);
+    assert.equal((await send(`${gw.url}/healthz`, 'GET', { host: 'gateway.lan' })).status, 403);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { promptCacheKey, sessionIdentity } from '../../src/translate/prompt-cache-key.ts';
+import { createHash } from 'node:crypto';
+import { promptCacheKey, sessionHash, sessionIdentity } from '../../src/translate/prompt-cache-key.ts';
 
 const UUIDISH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const S1 = '0f0e0d0c-1111-4222-8333-444455556666';
@@ -23,6 +24,23 @@ describe('sessionIdentity', () => {
     ['non-string user_id', { user_id: 42 }, undefined],
   ];
   for (const [name, metadata, expected] of cases) it(name, () => assert.equal(sessionIdentity(metadata), expected));
+  // the same user_id again (every turn of a session) is answered from memory: the same answers
+  for (const [name, metadata, expected] of cases) it(`${name}, asked again`, () => assert.equal(sessionIdentity(metadata), expected));
+  it('a user_id too long to remember still gets its identity, every time', () => {
+    const long = { user_id: `user_${'x'.repeat(5000)}_session_${S2}` };
+    assert.equal(sessionIdentity(long), `session:${S2}`);
+    assert.equal(sessionIdentity(long), `session:${S2}`);
+    const other = { user_id: 'y'.repeat(5000) };
+    assert.equal(sessionIdentity(other), `user:${'y'.repeat(5000)}`);
+  });
+});
+
+describe('sessionHash', () => {
+  it('is the hex SHA-256 of its input, first time and remembered', () => {
+    for (const input of ['packybridge-affinity:session:a', 'packybridge-affinity:session:a', 'z'.repeat(4000)]) {
+      assert.equal(sessionHash(input), createHash('sha256').update(input).digest('hex'));
+    }
+  });
 });
 
 describe('promptCacheKey', () => {
@@ -39,6 +57,12 @@ describe('promptCacheKey', () => {
 
   it('differs between sessions', () => {
     assert.notEqual(promptCacheKey(modern(S1)), promptCacheKey(modern(S2)));
+  });
+
+  it('is the UUID-spelled SHA-256 of the prefixed identity, asked once or many times', () => {
+    const hex = createHash('sha256').update(`packybridge-prompt-cache:session:${S2}`).digest('hex');
+    const expected = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    for (let i = 0; i < 3; i++) assert.equal(promptCacheKey(modern(S2)), expected);
   });
 
   it('is undefined without a usable user_id', () => {

@@ -100,6 +100,41 @@ describe('ToolConversionCache', () => {
     assert.ok(small.stats().chars <= 2000, `chars ${small.stats().chars}`);
   });
 
+  it('the same tool objects again (a repeated tail shares them): a hit, even in a new array', () => {
+    const cache = new ToolConversionCache();
+    const tools = toolSet();
+    const a = cache.convert(tools, namesFor(tools));
+    assert.equal(cache.convert(tools, namesFor(tools)), a);
+    const refiltered = tools.filter(() => true); // what loadedTools gives when it drops nothing
+    assert.equal(cache.convert(refiltered, namesFor(refiltered)), a);
+    assert.deepEqual([cache.stats().hits, cache.stats().misses], [2, 1]);
+  });
+
+  it('the same tool objects under another name map, or fewer of them: converted again', () => {
+    const cache = new ToolConversionCache();
+    const tools = toolSet();
+    cache.convert(tools, namesFor(tools));
+    const other = 'mcp__another_server__a_tool_with_a_name_well_over_sixty_four_characters_long';
+    const names = buildToolNameMap([...tools.map((t) => t.name), other]);
+    assert.deepEqual(cache.convert(tools, names), convertTools(tools, names));
+    const fewer = tools.slice(0, 2);
+    assert.deepEqual(cache.convert(fewer, namesFor(fewer)), convertTools(fewer, namesFor(fewer)));
+    assert.equal(cache.stats().hits, 0);
+  });
+
+  it('after the last entry is dropped or the cache cleared, its objects are looked up (and converted) again', () => {
+    const cache = new ToolConversionCache({ maxEntries: 1 });
+    const a = toolSet({ description: 'a' });
+    const b = toolSet({ description: 'bb' });
+    cache.convert(a, namesFor(a));
+    cache.convert(b, namesFor(b)); // a is dropped; b is the last
+    cache.convert(a, namesFor(a));
+    assert.deepEqual([cache.stats().hits, cache.stats().misses], [0, 3]);
+    cache.clear();
+    assert.deepEqual(cache.convert(a, namesFor(a)), convertTools(a, namesFor(a)));
+    assert.deepEqual([cache.stats().hits, cache.stats().misses], [0, 4]);
+  });
+
   it('no tools, or an empty list: converted as before, nothing kept', () => {
     const cache = new ToolConversionCache();
     assert.deepEqual(cache.convert(undefined, buildToolNameMap([])), []);
