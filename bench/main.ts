@@ -42,6 +42,7 @@ import type { TranslateResult } from './translate.ts';
 import { summarize, type Summary } from './stats.ts';
 import { evaluateTargets, markdownReport, type CostRow, type Results, type StreamRow, type LatencyRow } from './report.ts';
 import { formatProfile, summarizeProfile, type Profile } from './cpuprofile-top.ts';
+import { WARMUP } from './warmup.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -72,16 +73,6 @@ const MOCK_MODE: StreamRow['mock'] = opt['per-event'] ? 'per-event' : Number(opt
 const REQUEST = opt.request;
 const quick = opt.quick;
 const WATCHDOG_MS = 900_000;
-/**
- * Requests sent before anything is measured on a path: enough for V8 to optimise the hot path. With a few
- * dozen, a fresh gateway's first measured figures include its JIT compiling (on V8's helper threads, which
- * count in its CPU): its 1-stream row measured 4.7-5.9 ms per 76 KB request after 20 warm-up requests, 3.2 ms
- * after 400 and 2.1 ms after 1,500 (the ceiling proxy: 0.8 and 0.6 ms). --quick shortens the measured runs, not
- * this: the launcher starts TurboFan at 1,000 calls, so after 300 warm-up requests a quick run measured a gateway
- * still unoptimised (2.07-2.53 ms a request at 16 streams, against 1.27-1.47 after 1,500 in the same minutes).
- * BENCH_WARMUP overrides it.
- */
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 1500);
 /** The reply of the latency phase: ~30 text deltas. */
 const SHORT_REPLY = 'Hi! This is a short answer from the mock upstream, a few words long, so the first text is all that is timed here.';
 const log = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
@@ -255,6 +246,7 @@ async function main(): Promise<void> {
         (opt['stub-tokenizer'] ? ', tokenizer stubbed out (--stub-tokenizer)' : '') +
         (opt['count-first'] ? ', count_tokens answered before the streams (--count-first)' : ''),
       quick,
+      warmup: WARMUP,
       ...(opt['ceiling-events'] ? { ceilingEvents: true } : {}),
     },
     streams: [], latency: [], cost: [],

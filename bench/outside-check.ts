@@ -17,6 +17,7 @@ import { CLIENT_KEY, ROOT, cpuMsOf, ensureBuilt, startCeiling, startGateway, sta
 import { bodyText } from './bodies.ts';
 import { summarize, fmt, pct as percentile } from './stats.ts';
 import { combineWrk, parseWrkOutput, type Figures, type WrkRun } from './wrk-figures.ts';
+import { WARMUP } from './warmup.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
         const body = path === 'through' ? opt.request : `${opt.request}-direct`;
         const file = path === 'through' ? files.through : files.direct;
         // warm-up with the bench's client (connections, JIT), then wrk and the bench's own generator in turn
-        await lg.run({ ...p, body, concurrency: c, requests: 0, warmup: Math.max(1500, c * 2), maxMs: 1 }); // the JIT warmed up (see WARMUP in main.ts)
+        await lg.run({ ...p, body, concurrency: c, requests: 0, warmup: Math.max(WARMUP, c * 2), maxMs: 1 }); // the JIT warmed up (warmup.ts)
         const wrkRuns: WrkRun[] = [];
         const totals: number[] = [];
         let wrkCpu = 0;

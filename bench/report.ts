@@ -82,7 +82,7 @@ export interface TargetResult {
 export interface Results {
   date: string;
   machine: { cpu: string; cores: number; node: string; platform: string; loadavgAtStart: number; busyPctBeforeStart?: number };
-  setup: { request: string; mock: string; gateway: string; quick: boolean; ceilingEvents?: boolean };
+  setup: { request: string; mock: string; gateway: string; quick: boolean; ceilingEvents?: boolean; warmup?: number };
   translate?: TranslateResult;
   /** heap a stream's translator keeps in the middle of a 10,000-delta tool call (bench/retained.ts) */
   retainedKbPerStream?: number;
@@ -201,6 +201,7 @@ export function markdownReport(r: Results): string {
     (m.busyPctBeforeStart !== undefined ? `, CPU busy before the run ${m.busyPctBeforeStart.toFixed(0)}% (other processes)` : '') +
     (r.machineBusyPct !== undefined ? `, during the run ${r.machineBusyPct.toFixed(0)}% (ours and others)` : '') + '.\n';
   s += `Mock upstream: ${r.setup.mock}; gateway: ${r.setup.gateway}; load generator: undici Pool, keep-alive; all on 127.0.0.1, each in its own process.` +
+    (r.setup.warmup !== undefined ? ` Each path is warmed up with ${r.setup.warmup} requests before it is measured.` : '') +
     (r.setup.quick ? ' Quick run (fewer requests).' : '') + '\n\n';
 
   if (r.streams.length > 0) {

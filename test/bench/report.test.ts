@@ -1,7 +1,7 @@
 // The bench's report: the CPU budget the throughput target leaves the gateway, and its row among the targets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateTargets, gatewayCpuBudget, type Results, type StreamRow } from '../../bench/report.ts';
+import { evaluateTargets, gatewayCpuBudget, markdownReport, type Results, type StreamRow } from '../../bench/report.ts';
 
 const close = (a: number, b: number, msg: string): void => assert.ok(Math.abs(a - b) < 1e-3, `${msg}: ${a} against ${b}`);
 
@@ -75,4 +75,11 @@ test('evaluateTargets: an informational budget row per stream level, beside the 
 test('evaluateTargets: no budget row without a through row\'s CPU', () => {
   const targets = evaluateTargets(results([streamRow('direct', 64, 3754, { mock: 0.22, lg: 0.22 })]));
   assert.ok(!targets.some((x) => x.name.startsWith('gateway CPU a request may cost')));
+});
+
+test('markdownReport: says how many warm-up requests each path had, when the results record it', () => {
+  const r = results([streamRow('direct', 64, 3754, { mock: 0.22, lg: 0.22 })]);
+  assert.doesNotMatch(markdownReport(r), /warmed up/, 'older results: nothing claimed');
+  const withWarmup = { ...r, setup: { ...r.setup, warmup: 6000 } };
+  assert.match(markdownReport(withWarmup), /Each path is warmed up with 6000 requests before it is measured\./);
 });
