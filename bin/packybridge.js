@@ -41,7 +41,9 @@ const DEFAULT_FLAGS = { 'max-semi-space-size': '8', 'heap-growing-percent': '50'
 //   (issue 11: peak 148-154 MB against 166-172 with wrk, CPU per request the same or lower). Without Maglev a
 //   function called once a request would run unoptimised for its first 3,000 requests; from 1,000 it is
 //   TurboFan's sooner (the first text at 1 stream after 1,500 requests: 0.94-1.07 ms added with 3,000, 0.81-
-//   0.88 with 1,000, as with Maglev).
+//   0.88 with 1,000, as with Maglev). V8's queue of 8 concurrent TurboFan jobs still lets the ~230 functions that
+//   turn hot together in a few at a time, all of them by ~5,000 requests (bench/warmup.ts); a longer queue
+//   takes them at once for more peak memory, so it is left to the operator (README, Left).
 const PROBED_GROUPS = [
   { given: ['external-memory-accounted-in-global-limit'], flags: ['--external-memory-accounted-in-global-limit'] },
   { given: ['maglev', 'invocation-count-for-turbofan'], flags: ['--no-maglev', '--invocation-count-for-turbofan=1000'] },
