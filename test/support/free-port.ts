@@ -1,6 +1,7 @@
 // Ports on 127.0.0.1 for tests.
 // - freePort: free a moment ago, for servers started on a port chosen in advance.
-// - refusedPort: one where connecting is refused for the whole run, for "connection refused" cases.
+// - refusedPort: one where connecting is refused for the whole run, for "connection refused" cases, and for a
+//   server that must get its port back after a restart (Redis): no port-0 listener is ever given it.
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 

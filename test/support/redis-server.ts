@@ -1,7 +1,7 @@
 // Debian's redis-server, started by the tests on a free port of 127.0.0.1 with no persistence; stop() and a
 // restart on the same port simulate Redis going away and coming back empty.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from './free-port.ts';
+import { freePort, refusedPort } from './free-port.ts';
 
 export interface RedisServer {
   port: number;
@@ -29,7 +29,8 @@ function launch(port: number): Promise<ChildProcess> {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+  // a port below the ephemeral range: while restart() has Redis down, no other test's port-0 server can take it
+  const port = await refusedPort();
   let child = await launch(port);
   const stop = () => new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
