@@ -10,6 +10,7 @@ import type { ProviderLabel } from '../relay/anthropic-errors.ts';
 import { packycodeLabel } from '../relay/anthropic-errors.ts';
 import type { RoutingState } from '../state/routing-state.ts';
 import type { ModelRegistry } from './model-registry.ts';
+import { RecentMemo } from '../translate/recent-memo.ts';
 import { isRefusal, resolveModel, resolveRoute, type Route, type RouteRefusal } from './router.ts';
 
 export interface Candidate {
@@ -71,17 +72,10 @@ export class KeyRotation {
 
 /** A short stable id for a key: never the key, and the same key always gives the same id. */
 export function keyId(provider: string, key: string | undefined): string {
-  const k = key ?? '';
   // keys come from the configuration (a few, or a few hundred): hashed once, not on every request
-  let digest = keyDigests.get(k);
-  if (digest === undefined) {
-    digest = hash('sha256', k).slice(0, 10);
-    if (keyDigests.size >= 4096) keyDigests.clear();
-    keyDigests.set(k, digest);
-  }
-  return `${provider}/${digest}`;
+  return `${provider}/${keyDigests.get(key ?? '', (k) => hash('sha256', k).slice(0, 10))}`;
 }
-const keyDigests = new Map<string, string>();
+const keyDigests = new RecentMemo<string>({ maxEntries: 4096, maxKeyLength: 4096 });
 
 /** The RoutingState id that marks a session's reasoning as refused by one key (a cooldown-shaped flag). */
 export function reasoningRefusedId(sessionId: string, keyIdValue: string): string {

@@ -1,5 +1,5 @@
 // A small bounded memo for values derived from a string that repeats request after request (a session's
-// metadata.user_id and the hashes made of it): made once, then looked up. Memory only, never written anywhere;
+// metadata.user_id and the hashes made of it, an upstream key's id): made once, then looked up. Memory only, never written anywhere;
 // bounded in entries (the oldest insertion out first) and in key length (a longer key is never kept: a client
 // cannot fill the memo with megabyte strings).
 export class RecentMemo<V> {

@@ -29,9 +29,19 @@ function launch(port: number): Promise<ChildProcess> {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  // a port below the ephemeral range: while restart() has Redis down, no other test's port-0 server can take it
-  const port = await refusedPort();
-  let child = await launch(port);
+  // a port below the ephemeral range: while restart() has Redis down, no other test's port-0 server can take it.
+  // Two test files may pick the same one at once (1 in ~20,000): the second Redis exits, and another port is tried.
+  let port = await refusedPort();
+  let child: ChildProcess;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      child = await launch(port);
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !/exited/.test((e as Error).message)) throw e;
+      port = await refusedPort();
+    }
+  }
   const stop = () => new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
