@@ -92,7 +92,7 @@ async function main(): Promise<void> {
 
   if (what.has('gateway')) {
     const c = Number(opt.concurrency);
-    const mock = await startMock(Number(opt.delay) > 0 ? 'long:200' : `long:${opt.reply}`, opt.batch, Number(opt.delay));
+    const mock = await startMock(Number(opt.delay) > 0 ? 'long:200' : `long:${opt.reply}`, { batch: opt.batch, delayMs: Number(opt.delay) });
     const lg = startLoadGen();
     const r: Record<string, { cpu: number[]; rss: number[]; ttft: number[]; rps: number[] }> = {
       before: { cpu: [], rss: [], ttft: [], rps: [] }, after: { cpu: [], rss: [], ttft: [], rps: [] },

@@ -20,6 +20,8 @@
 //   --per-event                  the mock writes one event per write (a slow floor: the old default)
 //   --events-per-write N         the mock writes N events per write, one write per event-loop turn
 //   --no-ceiling                 latency and streams phases without the ceiling proxy (bench/ceiling-proxy.ts) rows
+//   --no-echo                    the mock's response objects without the request's instructions and tools (the real API
+//                                echoes them: ~70 KB of tools in each of 3 events for a Claude Code request; before round 12)
 //   --ceiling-events             the ceiling proxy also parses and re-serialises every reply event (a tighter bound)
 //   --count-first                streams phase on a gateway that answered count_tokens first (o200k tables loaded)
 //   --src                        gateway from src/ by type stripping (default: dist/, rebuilt when src/ is newer)
@@ -61,6 +63,7 @@ const { values: opt } = parseArgs({
     request: { type: 'string', default: 'cc76k' },
     'count-first': { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
+    'no-echo': { type: 'boolean', default: false },
     'ceiling-events': { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, '.bench/results.json') },
   },
@@ -241,7 +244,9 @@ async function main(): Promise<void> {
     setup: {
       request: REQUEST,
       mock: `streams: the ${REQUEST} request, a ${REPLY}-delta reply (${MOCK_MODE === 'batch' ? 'headers and reply in one write' : MOCK_MODE === 'per-event' ? 'one write per event' : MOCK_MODE.replace(':', ' ')}); ` +
-        `the direct floor posts the same conversation as a Responses request; latency: a ${SHORT_REPLY.split(' ').length}-word reply, one write per event`,
+        `the direct floor posts the same conversation as a Responses request; ` +
+        (opt['no-echo'] ? 'response objects without the request echoed (--no-echo); ' : 'response objects echo the request\'s instructions and tools, as the real API\'s do; ') +
+        `latency: a ${SHORT_REPLY.split(' ').length}-word reply, one write per event`,
       gateway: (opt.src ? 'src/cli.ts via Node type stripping' : 'bin/packybridge.js (dist/, as shipped)') + (opt['gateway-flags'] ? `, node ${opt['gateway-flags']}` : '') +
         (opt['stub-tokenizer'] ? ', tokenizer stubbed out (--stub-tokenizer)' : '') +
         (opt['count-first'] ? ', count_tokens answered before the streams (--count-first)' : ''),
@@ -292,7 +297,7 @@ async function main(): Promise<void> {
     const withServers = async (
       scenario: string, mode: StreamRow['mock'], run: (t: ReturnType<typeof targets>, mock: Mock, gw: Gateway) => Promise<void>, extraFlags: string[] = [],
     ): Promise<void> => {
-      const mock = await startMock(scenario, mode === 'batch', 0, mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1);
+      const mock = await startMock(scenario, { batch: mode === 'batch', eventsPerWrite: mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1, echo: !opt['no-echo'] });
       const gw = await startGateway(mock.url, { dist: !opt.src, nodeFlags: [...nodeFlags, ...extraFlags] });
       const t = targets(mock, gw);
       log(`mock ${scenario} ${mock.origin} (pid ${mock.proc.pid}), gateway ${gw.origin} (pid ${gw.pid}), load generator pid ${lg.proc.pid}`);

@@ -28,6 +28,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string', default: '1,16,64' },
     src: { type: 'boolean', default: false },
     'ceiling-events': { type: 'boolean', default: false },
+    'no-echo': { type: 'boolean', default: false },
   },
 });
 
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   const files = { through: join(dir, 'through.json'), direct: join(dir, 'direct.json') };
   writeFileSync(files.through, bodyText(opt.request));
   writeFileSync(files.direct, bodyText(`${opt.request}-direct`));
-  const mock = await startMock(`long:${opt.reply}`, true);
+  const mock = await startMock(`long:${opt.reply}`, { batch: true, echo: !opt['no-echo'] });
   const gw = await startGateway(mock.url, { dist: !opt.src });
   const ceiling = await startCeiling(mock.url, opt['ceiling-events']);
   const lg = startLoadGen();

@@ -42,11 +42,21 @@ function firstLine(cp: ChildProcess, stream: NodeJS.ReadableStream, re: RegExp, 
 
 export interface Mock { url: string; origin: string; proc: ChildProcess }
 
-export async function startMock(scenario: string, batch: boolean, delayMs = 0, eventsPerWrite = 1): Promise<Mock> {
+export interface MockOptions {
+  /** each reply, headers and body, in one socket write */
+  batch?: boolean;
+  delayMs?: number;
+  eventsPerWrite?: number;
+  /** the response objects echo the request's instructions and tools, as the real API's do (default: true) */
+  echo?: boolean;
+}
+
+export async function startMock(scenario: string, opts: MockOptions = {}): Promise<Mock> {
   const args = [...TS_FLAGS, ...GUARD, join(ROOT, 'test/support/mock-upstream-cli.ts'), '--port', '0', '--scenario', scenario];
-  if (batch) args.push('--batch');
-  if (eventsPerWrite > 1) args.push('--events-per-write', String(eventsPerWrite));
-  if (delayMs > 0) args.push('--delay', String(delayMs));
+  if (opts.batch === true) args.push('--batch');
+  if ((opts.eventsPerWrite ?? 1) > 1) args.push('--events-per-write', String(opts.eventsPerWrite));
+  if ((opts.delayMs ?? 0) > 0) args.push('--delay', String(opts.delayMs));
+  if (opts.echo !== false) args.push('--echo-request');
   const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
   const m = await firstLine(proc, proc.stdout!, /^(http:\/\/127\.0\.0\.1:\d+)\/v1$/, 'the mock upstream');
   proc.stdout!.resume();

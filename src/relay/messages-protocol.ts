@@ -236,6 +236,8 @@ async function openTranslated(ctx: RelayContext, c: Candidate): Promise<Exchange
     headers: cacheKey ? { 'session-id': cacheKey, session_id: cacheKey } : undefined,
     // the translator only appends each delta's text: a run that arrives in one chunk is translated as one
     joinDeltas: true,
+    // nor does it read the request the response object echoes (a Claude Code request's ~70 KB of tools, 3 times)
+    cutEchoedRequest: true,
   });
   return ctx.stream ? new TranslatedStream(ctx, c, t, upstream.batches, safeguards) : new TranslatedMessage(ctx, c, t, upstream.batches, safeguards);
 }

@@ -24,6 +24,11 @@ export interface OpenAIRouteSpec {
   /** the Responses request for candidate `c`, from the client's request in ctx.body */
   body(ctx: RelayContext, c: Candidate): object;
   reply(ctx: RelayContext): OpenAIReply;
+  /**
+   * The reply hands the upstream's response object on (the /v1/responses pass-through): it keeps the request the
+   * object echoes (`instructions`, `tools`), which other replies are read without (sse-events.ts).
+   */
+  keepsEchoedRequest?: boolean;
 }
 
 /** A reply failure (error event, failed response, cut stream) as the error that moves the request on. */
@@ -173,6 +178,7 @@ export function openaiProtocol(spec: OpenAIRouteSpec): ClientProtocol {
         encode: serializeResponsesRequest, // no string of the whole conversation (serialize-request.ts)
         signal: ctx.abort.signal,
         timeouts: c.timeouts,
+        cutEchoedRequest: spec.keepsEchoedRequest !== true,
       });
       const reply = spec.reply(ctx);
       return ctx.stream ? new StreamExchange(reply, c, upstream.batches) : new WholeExchange(reply, c, upstream.batches);

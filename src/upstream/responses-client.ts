@@ -6,6 +6,7 @@ import type { TimeoutsConfig } from '../config/types.ts';
 import type { ResponsesEvent, ResponseObject } from '../wire/responses-stream.ts';
 import { postUpstream, readBounded, withExtraHeaders, USER_AGENT, type PostReply } from './http.ts';
 import { createResponsesEventDecoder, SseProtocolError } from './sse-events.ts';
+import type { DecoderOptions } from './sse-events.ts';
 import { UpstreamError, parseErrorBody, truncate } from './upstream-error.ts';
 import { IdleWatch } from './idle-watch.ts';
 
@@ -36,6 +37,8 @@ export interface OpenStreamOptions {
   headers?: Record<string, string>;
   /** join the runs of deltas in one chunk (sse-events.ts): for a consumer that only appends their pieces */
   joinDeltas?: boolean;
+  /** leave out the request the response object echoes (sse-events.ts): for a consumer that never reads it */
+  cutEchoedRequest?: boolean;
 }
 
 export interface UpstreamStream {
@@ -108,7 +111,7 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   const base = { status, headers, ...(requestId === undefined ? {} : { requestId }) };
   const contentType = reply.contentType;
   if (contentType.includes('text/event-stream')) {
-    return upstreamStream(base, sseBatches(body[Symbol.asyncIterator](), null, reply, timeouts.idleMs, opts.joinDeltas === true));
+    return upstreamStream(base, sseBatches(body[Symbol.asyncIterator](), null, reply, timeouts.idleMs, decoderOptions(opts)));
   }
   if (contentType.includes('json')) {
     return upstreamStream(base, single(await readJsonResponse(reply, opts.signal)));
@@ -129,7 +132,7 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   }
   const head = first ? first.subarray(0, 512).toString('utf8').trimStart() : '';
   if (/^(data|event|id|retry)?:/.test(head) || head.startsWith(':')) {
-    return upstreamStream(base, sseBatches(it, first, reply, timeouts.idleMs, opts.joinDeltas === true));
+    return upstreamStream(base, sseBatches(it, first, reply, timeouts.idleMs, decoderOptions(opts)));
   }
   if (head.startsWith('{')) {
     const rest = await readBounded(body, MAX_JSON_BODY, it).catch((err: unknown) => { throw reply.failure(err); });
@@ -139,6 +142,10 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   throw new UpstreamError('protocol', `upstream ${shownUrl} answered ${status} with ${contentType || 'no content type'}, not an event stream${head ? `: ${truncate(head.replace(/\s+/g, ' '), 120)}` : ' (empty body)'}`, {
     url: shownUrl, ...(requestId === undefined ? {} : { requestId }),
   });
+}
+
+function decoderOptions(opts: OpenStreamOptions): DecoderOptions {
+  return { joinDeltas: opts.joinDeltas === true, cutEchoedRequest: opts.cutEchoedRequest === true };
 }
 
 function upstreamStream(
@@ -156,9 +163,9 @@ async function* sseBatches(
   first: Buffer | null,
   reply: PostReply,
   idleMs: number,
-  joinDeltas: boolean,
+  decoding: DecoderOptions,
 ): AsyncGenerator<ResponsesEvent[]> {
-  const decoder = createResponsesEventDecoder({ joinDeltas });
+  const decoder = createResponsesEventDecoder(decoding);
   const watch = new IdleWatch(reply.body, idleMs);
   let done = false;
   try {

@@ -6,6 +6,7 @@ import type { EventSourceMessage, EventSourceParser } from 'eventsource-parser';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import { parseDeltaEvent } from './delta-event.ts';
 import { DeltaRuns } from './delta-runs.ts';
+import { EchoLines } from './echo-lines.ts';
 
 /** Thrown for data the parser cannot accept (malformed JSON, oversized event). */
 export class SseProtocolError extends Error {
@@ -49,6 +50,13 @@ export interface DecoderOptions {
    * so the first text is not held behind the rest of its chunk.
    */
   joinDeltas?: boolean;
+  /**
+   * Leave out the request the response object echoes (`response.instructions` and `response.tools`, read as
+   * `null` and `[]`; cut from the bytes before they are decoded, echo-lines.ts): for a consumer that never reads
+   * them (the Anthropic and Chat Completions translators), not for the /v1/responses pass-through, whose clients
+   * get the events as the upstream sent them. Chunks given as strings are decoded whole.
+   */
+  cutEchoedRequest?: boolean;
 }
 
 const LF = 0x0a;
@@ -60,6 +68,7 @@ export function createResponsesEventDecoder(opts: DecoderOptions = {}): Response
   let ending = false;
   /** joinDeltas: the runs read straight from the text (delta-runs.ts) */
   const runs = opts.joinDeltas === true ? new DeltaRuns() : null;
+  const echo = opts.cutEchoedRequest === true ? new EchoLines(MAX_BUFFER_CHARS) : null;
   /** joinDeltas: everything fed to eventsource-parser so far ended with a blank line (it holds nothing) */
   let atBoundary = true;
   let lastWasLf = false;
@@ -153,20 +162,28 @@ export function createResponsesEventDecoder(opts: DecoderOptions = {}): Response
     return ready;
   };
 
+  const text = (t: string): void => {
+    if (t === '') return;
+    if (runs === null) parser.feed(t);
+    else scan(t, runs);
+  };
+
   return {
     get failure() { return failure; },
     push(chunk) {
       if (failure) throw failure;
-      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-      if (text !== '') {
-        if (runs === null) parser.feed(text);
-        else scan(text, runs);
+      if (typeof chunk === 'string') text(chunk);
+      else if (echo === null) text(decoder.decode(chunk, { stream: true }));
+      else {
+        const pieces = echo.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        for (let i = 0; i < pieces.length && failure === null; i++) text(decoder.decode(pieces[i], { stream: true }));
       }
       return take();
     },
     end() {
       if (failure) throw failure;
       ending = true;
+      if (echo !== null) for (const piece of echo.end()) text(decoder.decode(piece, { stream: true }));
       const rest = decoder.decode();
       runs?.close();
       if (rest !== '') parser.feed(rest);

@@ -1,8 +1,9 @@
 // Standalone mock Responses upstream for the benchmark and manual runs.
 //   node test/support/mock-upstream-cli.ts [--port 0] [--scenario default|long:<n>|text:<words>|think|slow:<ms>]
-//        [--api-key KEY] [--delay MS] [--batch] [--events-per-write N]
+//        [--api-key KEY] [--delay MS] [--batch] [--events-per-write N] [--echo-request]
 // --delay: ms between events; --batch: write each reply (headers and body) in one write instead of one write
-// per event; --events-per-write N: N events per write, one write per event-loop turn.
+// per event; --events-per-write N: N events per write, one write per event-loop turn; --echo-request: the
+// response objects carry the request's instructions and tools, as the real API's do (mock-upstream.ts).
 // Prints the base URL (http://127.0.0.1:<port>/v1) as the first stdout line, then serves until SIGINT/SIGTERM.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
       delay: { type: 'string', default: '0' },
       batch: { type: 'boolean', default: false },
       'events-per-write': { type: 'string', default: '1' },
+      'echo-request': { type: 'boolean', default: false },
     },
   });
   const handler = handlerFor(values.scenario, Number(values.delay), values.batch, Number(values['events-per-write']));
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     port: Number(values.port),
     handler,
     maxRecorded: 0,
+    echoRequest: values['echo-request'],
     ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
   });
   process.stdout.write(`${mock.url}\n`);

@@ -161,3 +161,31 @@ test('the standalone runner prints its URL first and serves long:<n>', async () 
     await once(child, 'exit');
   }
 });
+
+test('echoRequest: every response object carries the request\'s instructions and tools, as the real API does', async () => {
+  const echoing = await startMockUpstream({ echoRequest: true });
+  try {
+    const tools = [{ type: 'function', name: 'exec_command', description: 'Runs "a" command \u2013 {[', parameters: { type: 'object', properties: { cmd: { type: 'string' } } }, strict: false }];
+    const ask = async (body: Record<string, unknown>) => {
+      const res = await fetch(`${echoing.url}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return parseSse(await res.text());
+    };
+    for (let round = 0; round < 2; round++) { // the second from the cached template
+      const events = await ask({ model: 'gpt-5-codex', input: 'hi', instructions: `Be brief ${round}.`, tools, stream: true });
+      const withResponse = events.filter((e) => e.data.response !== undefined);
+      assert.deepEqual(withResponse.map((e) => e.event), ['response.created', 'response.in_progress', 'response.completed']);
+      for (const e of withResponse) {
+        const r = e.data.response as Record<string, unknown>;
+        assert.equal(r.instructions, `Be brief ${round}.`);
+        assert.deepEqual(r.tools, tools);
+        assert.equal(r.model, 'gpt-5-codex');
+      }
+      assert.ok(events.some((e) => e.event === 'response.output_text.delta'), 'the other events as before');
+    }
+    const bare = (await ask({ model: 'gpt-5-codex', input: 'hi' })).find((e) => e.event === 'response.created')!.data.response as Record<string, unknown>;
+    assert.equal(bare.instructions, null);
+    assert.deepEqual(bare.tools, []);
+  } finally {
+    await echoing.close();
+  }
+});

@@ -48,6 +48,12 @@ export interface MockUpstreamOptions {
   handler?: ScenarioHandler;
   /** keep at most this many requests in `requests` (oldest dropped); default: all */
   maxRecorded?: number;
+  /**
+   * Echo the request's `instructions` and `tools` in every event's response object, as the real API does (for a
+   * Claude Code request ~70 KB in each of response.created, in_progress and completed). Off by default: tests
+   * read the events' own response objects; the benchmark's mock turns it on (mock-upstream-cli.ts --echo-request).
+   */
+  echoRequest?: boolean;
 }
 
 const DEFAULT_MODEL = 'gpt-5-codex';
@@ -113,8 +119,9 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     }
     const scenario = queue.shift() ?? handler(rec);
     const model = typeof (body as { model?: unknown } | undefined)?.model === 'string' ? (body as { model: string }).model : DEFAULT_MODEL;
+    const echo = opts.echoRequest === true ? echoOf(body) : undefined;
     body = undefined;
-    await play(scenario, res, model);
+    await play(scenario, res, model, echo);
   }
 
   function delay(ms: number): Promise<void> {
@@ -124,7 +131,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
     });
   }
 
-  async function play(s: Scenario, res: ServerResponse, model: string): Promise<void> {
+  async function play(s: Scenario, res: ServerResponse, model: string, echo?: Echo): Promise<void> {
     if (s.kind === 'http') {
       res.writeHead(s.status, { 'x-request-id': mockId('req'), 'content-type': 'application/json', ...s.headers });
       res.end(s.body);
@@ -137,7 +144,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions = {}): Promise
       }
       return; // never answer; close() or the client ends it
     }
-    const chunks = s.kind === 'events' ? renderEvents(s.events, model) : s.chunks;
+    const chunks = s.kind === 'events' ? (echo ? renderEchoed(s.events, model, echo) : renderEvents(s.events, model)) : s.chunks;
     const contentType = s.kind === 'raw' ? (s.contentType ?? 'text/event-stream; charset=utf-8') : 'text/event-stream; charset=utf-8';
     const head: Record<string, string> = { ...sseHeaders(contentType), ...s.headers };
     if (head['content-type'] === '') delete head['content-type']; // raw scenario with contentType '' = no header
@@ -272,4 +279,43 @@ function renderEvents(events: ResponsesEvent[], model: string): Buffer[] {
   });
   byModel.set(model, out);
   return out;
+}
+
+/** The request's members a response object echoes, as JSON text. */
+interface Echo { instructions: string; tools: string }
+
+function echoOf(body: unknown): Echo {
+  const b = (body !== null && typeof body === 'object' ? body : {}) as { instructions?: unknown; tools?: unknown };
+  return { instructions: JSON.stringify(b.instructions ?? null), tools: JSON.stringify(b.tools ?? []) };
+}
+
+const ECHO_MARK = { instructions: '\u0000echo:instructions', tools: '\u0000echo:tools' };
+/** how each marker reads inside the rendered JSON */
+const ECHO_TEXT = { instructions: JSON.stringify(ECHO_MARK.instructions), tools: JSON.stringify(ECHO_MARK.tools) };
+
+/** The event list rendered with markers where the echo goes: text pieces, each marker's place between two. */
+const echoTemplates = new WeakMap<ResponsesEvent[], Map<string, Array<Array<string | keyof Echo>>>>();
+
+function renderEchoed(events: ResponsesEvent[], model: string, echo: Echo): Buffer[] {
+  let byModel = echoTemplates.get(events);
+  if (!byModel) { byModel = new Map(); echoTemplates.set(events, byModel); }
+  let template = byModel.get(model);
+  if (!template) {
+    template = events.map((ev) => {
+      const text = ev.response
+        ? `event: ${ev.type}\ndata: ${JSON.stringify({ ...ev, response: { ...ev.response, model: ev.response.model ?? model, instructions: ECHO_MARK.instructions, tools: ECHO_MARK.tools } })}\n\n`
+        : `event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`;
+      const parts: Array<string | keyof Echo> = [];
+      for (const [i, piece] of text.split(ECHO_TEXT.instructions).entries()) {
+        if (i > 0) parts.push('instructions');
+        for (const [j, p] of piece.split(ECHO_TEXT.tools).entries()) {
+          if (j > 0) parts.push('tools');
+          parts.push(p);
+        }
+      }
+      return parts;
+    });
+    byModel.set(model, template);
+  }
+  return template.map((parts) => Buffer.from(parts.length === 1 ? parts[0] : parts.map((p, i) => (i % 2 === 1 ? echo[p as keyof Echo] : p)).join(''), 'utf8'));
 }

@@ -86,3 +86,26 @@ test('good events in the same chunk as a malformed one come out first, then the 
   assert.ok(d.failure instanceof SseProtocolError);
   assert.throws(() => d.end(), SseProtocolError);
 });
+
+test('cutEchoedRequest: response objects are read without the request they echo, byte by byte too; other events whole', () => {
+  const tools = Array.from({ length: 40 }, (_, i) => ({ type: 'function', name: `t${i}`, description: `does ${i} {[" things`, parameters: { type: 'object' } }));
+  const response = (status: string) => ({ id: 'resp_1', status, instructions: 'Be brief. '.repeat(100), tools, output: [], usage: status === 'completed' ? { input_tokens: 5, output_tokens: 1 } : null });
+  const evs: ResponsesEvent[] = [
+    { type: 'response.created', sequence_number: 0, response: response('in_progress') },
+    delta('hi', 1),
+    { type: 'response.output_item.done', sequence_number: 2, output_index: 0, item: { type: 'mcp_list_tools', tools } },
+    { type: 'response.completed', sequence_number: 3, response: response('completed') },
+  ];
+  const without = evs.map((e) => (e.response ? { ...e, response: { ...e.response, instructions: null, tools: [] } } : e));
+  const bytes = Buffer.from(sse(evs), 'utf8');
+  for (const options of [{ cutEchoedRequest: true }, { cutEchoedRequest: true, joinDeltas: true }]) {
+    for (const size of [bytes.length, 1000, 7]) {
+      const d = createResponsesEventDecoder(options);
+      const out: ResponsesEvent[] = [];
+      for (let i = 0; i < bytes.length; i += size) out.push(...d.push(bytes.subarray(i, i + size)));
+      out.push(...d.end());
+      assert.deepEqual(out, without, `${JSON.stringify(options)}, chunks of ${size}`);
+    }
+  }
+  assert.deepEqual(decodeAll([bytes]), evs, 'without the option, the events as sent');
+});

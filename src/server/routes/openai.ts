@@ -45,6 +45,7 @@ const RESPONSES: EntryPoint<ResponsesPassthroughRequest> = {
       ...(c.dropReasoning ? { dropReasoning: true } : {}),
     }),
     reply: (ctx) => responsesReply(ctx.modelAsked),
+    keepsEchoedRequest: true,
   },
 };
 

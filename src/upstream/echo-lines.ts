@@ -1,0 +1,228 @@
+// Finds, in a Responses stream's bytes, the data lines of the events whose response object echoes the request
+// (response.created, in_progress, completed, incomplete, failed, queued) and hands each on with the echo cut out
+// (echoed-request.ts); every other byte passes through as it came, in order, without a copy. It runs before the
+// bytes are decoded: the ~70 KB a Claude Code request's tools take in each of those events is never made a string.
+//
+// Such a line is `data: {"type":"response.<name>"` at a line's start, the API's compact JSON with `type` first,
+// up to the line's end (compact JSON has no raw line break). A line in another shape passes through whole and is
+// parsed whole, and so does a terminal event that is not the last event of its chunk (#inHead). A line is held
+// until it ends; one longer than `maxLineBytes` is passed on uncut as it grows.
+import { cutEchoedRequest } from './echoed-request.ts';
+
+const MARK = Buffer.from('data: {"type":"response.');
+/** where the JSON starts in such a line */
+const JSON_START = 'data: '.length;
+/** the event names after MARK whose data carries a response object, each with its closing quote */
+const NAMES = ['created"', 'in_progress"', 'completed"', 'incomplete"', 'failed"', 'queued"'].map((n) => Buffer.from(n));
+/** bytes needed after a line's start to tell whether it is such a line */
+const DECIDE = MARK.length + Math.max(...NAMES.map((n) => n.length));
+const LF = 0x0a;
+const CR = 0x0d;
+
+export class EchoLines {
+  readonly #maxLineBytes: number;
+  /** a line's start too short to tell yet, kept until the next chunk */
+  #partial: Buffer | null = null;
+  /** a line (from its `data:`) is being collected */
+  #holding = false;
+  /** its bytes so far, when it began in an earlier chunk: a scratch buffer of the pool (below), lent until it ends */
+  #scratch: Buffer | null = null;
+  #lineBytes = 0;
+  /** the last byte passed on or held ended a line: the next chunk's first byte starts one */
+  #atLineStart = true;
+  /**
+   * Still in the stream's head (response.queued, created, in_progress), where every line is looked at. After the
+   * first other event, a response object comes only with the terminal event, the reply's last: each chunk's last
+   * line that can be one is looked at (one search from the end instead of one per delta).
+   */
+  #inHead = true;
+
+  constructor(maxLineBytes: number) {
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  /** The bytes to decode, in order, for one chunk: its own, with each finished echo line cut. */
+  push(chunk: Buffer): Buffer[] {
+    let buf = chunk;
+    if (this.#partial !== null) {
+      buf = Buffer.concat([this.#partial, chunk]);
+      this.#partial = null;
+    }
+    const out: Buffer[] = [];
+    let pass = 0; // bytes from here on are not yet passed on or held
+    let pos = 0;
+    while (pos < buf.length) {
+      if (this.#holding) {
+        const lf = buf.indexOf(LF, pos);
+        if (lf === -1) {
+          this.#hold(buf.subarray(pos), out);
+          pass = buf.length;
+          break;
+        }
+        const end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+        this.#finish(buf.subarray(pos, end), out);
+        pass = end;
+        pos = lf + 1;
+        continue;
+      }
+      // in the stream's head every event is looked at; after it, only each chunk's last (a terminal event)
+      const m = this.#inHead ? buf.indexOf(MARK, pos) : buf.lastIndexOf(MARK);
+      if (m < pos) break;
+      const lineStart = m === 0 ? (pass === 0 && this.#atLineStartBefore(buf, chunk)) : buf[m - 1] === LF || buf[m - 1] === CR;
+      if (!lineStart) {
+        if (!this.#inHead) break;
+        pos = m + 1;
+        continue;
+      }
+      if (buf.length - m < DECIDE && !this.#decided(buf, m)) {
+        // too few bytes to tell: pass what comes before, keep the line's start for the next chunk
+        if (m > pass) out.push(buf.subarray(pass, m));
+        this.#partial = Buffer.from(buf.subarray(m));
+        pass = buf.length;
+        break;
+      }
+      if (!this.#isEchoLine(buf, m)) {
+        if (!this.#inHead) break;
+        this.#inHead = false; // the first event of the reply itself: the head is over
+        pos = m + MARK.length;
+        continue;
+      }
+      if (m > pass) out.push(buf.subarray(pass, m));
+      this.#holding = true;
+      this.#lineBytes = 0;
+      pass = m;
+      pos = m;
+    }
+    if (pass < buf.length) {
+      // a last line cut short that may begin a MARK line: keep it (the rest passes)
+      const tailStart = !this.#holding ? shortTailStart(buf, pass, buf !== chunk || this.#atLineStart) : -1;
+      if (tailStart >= 0) {
+        if (tailStart > pass) out.push(buf.subarray(pass, tailStart));
+        this.#partial = Buffer.from(buf.subarray(tailStart));
+      } else out.push(buf.subarray(pass));
+    }
+    const last = out.length > 0 ? out[out.length - 1] : null;
+    if (this.#partial === null && !this.#holding && last !== null && last.length > 0) this.#atLineStart = last[last.length - 1] === LF || last[last.length - 1] === CR;
+    return out;
+  }
+
+  /** The body ended: what is held, uncut (a line without its end is an event cut short). */
+  end(): Buffer[] {
+    const out: Buffer[] = [];
+    if (this.#holding && this.#lineBytes > 0) out.push(Buffer.from(this.#scratch!.subarray(0, this.#lineBytes)));
+    if (this.#partial !== null) out.push(this.#partial);
+    this.#release();
+    this.#partial = null;
+    return out;
+  }
+
+  #atLineStartBefore(buf: Buffer, chunk: Buffer): boolean {
+    // buf is the chunk itself (nothing held): the line starts here if the previous chunk ended one
+    return buf === chunk ? this.#atLineStart : true;
+  }
+
+  #decided(buf: Buffer, m: number): boolean {
+    // the bytes there are already tell the name apart from every NAME
+    const after = m + MARK.length;
+    for (const name of NAMES) if (sameBytes(buf, after, name, Math.min(name.length, buf.length - after))) return false;
+    return true;
+  }
+
+  #isEchoLine(buf: Buffer, m: number): boolean {
+    const after = m + MARK.length;
+    for (const name of NAMES) if (buf.length - after >= name.length && sameBytes(buf, after, name, name.length)) return true;
+    return false;
+  }
+
+  #hold(piece: Buffer, out: Buffer[]): void {
+    const n = this.#lineBytes + piece.length;
+    if (n > this.#maxLineBytes) {
+      // too long to hold: it goes on uncut, the rest of it too
+      if (this.#lineBytes > 0) out.push(Buffer.from(this.#scratch!.subarray(0, this.#lineBytes)));
+      out.push(piece);
+      this.#release();
+      this.#atLineStart = false;
+      return;
+    }
+    this.#scratch = room(this.#scratch, this.#lineBytes, n);
+    piece.copy(this.#scratch, this.#lineBytes);
+    this.#lineBytes = n;
+  }
+
+  /** The held line's last piece arrived: the whole line (without its line break) to `out`, cut; never the scratch. */
+  #finish(lastPiece: Buffer, out: Buffer[]): void {
+    if (this.#lineBytes === 0) {
+      // the line is within one chunk: cut it where it is (what comes back is the chunk's own bytes or a new Buffer)
+      this.#holding = false;
+      out.push(cutEchoedRequest(lastPiece, JSON_START));
+      return;
+    }
+    this.#hold(lastPiece, out);
+    if (!this.#holding) return; // too long: #hold passed it on uncut
+    const whole = this.#scratch!.subarray(0, this.#lineBytes);
+    const cut = cutEchoedRequest(whole, JSON_START);
+    out.push(cut === whole ? Buffer.from(whole) : cut); // cut: a new Buffer of the kept parts
+    this.#release();
+  }
+
+  #release(): void {
+    if (this.#scratch !== null) giveBack(this.#scratch);
+    this.#scratch = null;
+    this.#holding = false;
+    this.#lineBytes = 0;
+  }
+}
+
+// Scratch buffers for lines that span chunks, lent to one EchoLines at a time (lines from several replies can be
+// held at once, between their chunks): a held line is copied into one instead of each piece kept and the whole
+// concatenated into a new Buffer, which at ~230 KB a reply was a tenth of its CPU, and external memory that
+// brought V8's full collections on sooner.
+const pool: Buffer[] = [];
+const POOL_MAX = 8;
+const SCRATCH_MIN = 128 * 1024;
+/** larger ones are not kept for reuse (a 16 MB line is a rare one) */
+const SCRATCH_KEEP_MAX = 1024 * 1024;
+
+/** A buffer of at least `need` bytes holding the first `used` bytes of `buf` (buf itself when it has the room). */
+function room(buf: Buffer | null, used: number, need: number): Buffer {
+  if (buf !== null && buf.length >= need) return buf;
+  if (buf === null) {
+    const pooled = pool.pop();
+    if (pooled !== undefined) {
+      if (pooled.length >= need) return pooled;
+      pool.push(pooled);
+    }
+  }
+  let size = SCRATCH_MIN;
+  while (size < need) size *= 2;
+  const next = Buffer.allocUnsafeSlow(size);
+  if (buf !== null) {
+    buf.copy(next, 0, 0, used);
+    giveBack(buf);
+  }
+  return next;
+}
+
+function giveBack(buf: Buffer): void {
+  if (pool.length < POOL_MAX && buf.length <= SCRATCH_KEEP_MAX) pool.push(buf);
+}
+
+/**
+ * Where the last, unended line of buf[from..] starts when it is short enough to still become a MARK line (so it
+ * is kept for the next chunk); -1 when there is none such. startsLine: buf's first byte starts a line.
+ */
+function shortTailStart(buf: Buffer, from: number, startsLine: boolean): number {
+  const lf = buf.lastIndexOf(LF);
+  const cr = buf.lastIndexOf(CR);
+  const start = Math.max(lf, cr) + 1;
+  if (start < from || buf.length - start >= DECIDE || (start === 0 && !startsLine)) return -1;
+  const n = buf.length - start;
+  if (n === 0) return -1;
+  return sameBytes(buf, start, MARK, Math.min(n, MARK.length)) ? start : -1;
+}
+
+/** buf[at, at + n) equals pattern[0, n) (a loop: Buffer.compare's native call costs more than these few bytes) */
+function sameBytes(buf: Buffer, at: number, pattern: Buffer, n: number): boolean {
+  for (let k = 0; k < n; k++) if (buf[at + k] !== pattern[k]) return false;
+  return true;
+}
