@@ -18,6 +18,11 @@ const NAMES = ['created"', 'in_progress"', 'completed"', 'incomplete"', 'failed"
 const DECIDE = MARK.length + Math.max(...NAMES.map((n) => n.length));
 const LF = 0x0a;
 const CR = 0x0d;
+/**
+ * A line shorter than this that ends in its chunk is not cut: it costs less to parse whole than to split the chunk
+ * around it (the mock's response objects without an echo are ~0.7 KB, one that echoes a single small tool ~1.5).
+ */
+const WORTH_CUTTING = 2048;
 
 export class EchoLines {
   readonly #maxLineBytes: number;
@@ -85,6 +90,13 @@ export class EchoLines {
         if (!this.#inHead) break;
         this.#inHead = false; // the first event of the reply itself: the head is over
         pos = m + MARK.length;
+        continue;
+      }
+      const lf = buf.indexOf(LF, m);
+      if (lf !== -1 && lf - m < WORTH_CUTTING) {
+        // a whole line too short to echo much (nothing asked for, or a relay that echoes nothing): it passes on
+        // with the bytes around it, as one piece
+        pos = lf + 1;
         continue;
       }
       if (m > pass) out.push(buf.subarray(pass, m));
@@ -212,13 +224,11 @@ function giveBack(buf: Buffer): void {
  * is kept for the next chunk); -1 when there is none such. startsLine: buf's first byte starts a line.
  */
 function shortTailStart(buf: Buffer, from: number, startsLine: boolean): number {
-  const lf = buf.lastIndexOf(LF);
-  const cr = buf.lastIndexOf(CR);
-  const start = Math.max(lf, cr) + 1;
-  if (start < from || buf.length - start >= DECIDE || (start === 0 && !startsLine)) return -1;
-  const n = buf.length - start;
-  if (n === 0) return -1;
-  return sameBytes(buf, start, MARK, Math.min(n, MARK.length)) ? start : -1;
+  // the last line break within DECIDE bytes of the end (a longer last line is already told apart)
+  let start = buf.length;
+  while (start > 0 && buf.length - start < DECIDE && buf[start - 1] !== LF && buf[start - 1] !== CR) start--;
+  if (buf.length - start >= DECIDE || start < from || start === buf.length || (start === 0 && !startsLine)) return -1;
+  return sameBytes(buf, start, MARK, Math.min(buf.length - start, MARK.length)) ? start : -1;
 }
 
 /** buf[at, at + n) equals pattern[0, n) (a loop: Buffer.compare's native call costs more than these few bytes) */

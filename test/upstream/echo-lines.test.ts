@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EchoLines } from '../../src/upstream/echo-lines.ts';
 import { rng } from '../../bench/text.ts';
 
-const TOOLS = Array.from({ length: 12 }, (_, i) => ({ type: 'function', name: `t${i}`, description: `é ${i} "quoted" {[ data: {"type":"response.created"} \n`, parameters: { type: 'object' } }));
+const TOOLS = Array.from({ length: 30 }, (_, i) => ({ type: 'function', name: `t${i}`, description: `é ${i} "quoted" {[ data: {"type":"response.created"} \n`, parameters: { type: 'object' } }));
 
 function response(status: string, extra: Record<string, unknown> = {}) {
   return { id: 'resp_1', object: 'response', status, instructions: 'Be brief. 日本', output: [], tools: TOOLS, usage: null, ...extra };
@@ -88,6 +88,15 @@ test('a line too long to hold passes on uncut; a line cut short by the end passe
   // the start of a marker at the very end
   const ending = Buffer.from('event: response.created\ndata: {"type":"resp');
   assert.equal(run(ending, () => 5), ending.toString('utf8'));
+});
+
+test('a short response line that ends in its chunk passes on whole: nothing worth cutting', () => {
+  const small = { type: 'response.created', response: { id: 'resp_1', status: 'in_progress', instructions: 'Be brief.', tools: [{ type: 'function', name: 'a', parameters: {} }], output: [] } };
+  const input = `event: response.created\ndata: ${JSON.stringify(small)}\n\n`;
+  const lines = new EchoLines(1 << 20);
+  const out = lines.push(Buffer.from(input));
+  assert.equal(out.length, 1, 'one piece: the chunk itself');
+  assert.equal(Buffer.concat([...out, ...lines.end()]).toString('utf8'), input);
 });
 
 test('a marker not at a line start is not a line', () => {
