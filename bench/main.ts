@@ -2,7 +2,8 @@
 // separate load generator (bench/load-worker.ts). By default every stream carries a real-sized Claude Code
 // request (the captured 76 KB shape) and gets a 200-delta reply; the direct floor posts the same conversation
 // as the Responses request packybridge would send (so the mock parses the same bytes on both paths), and the
-// mock writes each reply (headers and body) in one socket write, so the floor is as fast as it can be.
+// mock writes each reply (headers and body) in one socket write, so the floor is as fast as it can be. Its
+// response objects echo the request's instructions and tools, as the real API's do (--no-echo: without).
 // Phases:
 //   translate  translation alone, one thread (bench/translate.ts) and the heap a long stream keeps (retained.ts)
 //   count      count_tokens in-process on a ~120 KB request (bench/count-tokens.ts), then over HTTP
