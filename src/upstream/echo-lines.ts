@@ -135,9 +135,7 @@ export class EchoLines {
 
   #decided(buf: Buffer, m: number): boolean {
     // the bytes there are already tell the name apart from every NAME
-    const after = m + MARK.length;
-    for (const name of NAMES) if (sameBytes(buf, after, name, Math.min(name.length, buf.length - after))) return false;
-    return true;
+    return !couldBeName(buf, m + MARK.length);
   }
 
   #isEchoLine(buf: Buffer, m: number): boolean {
@@ -228,7 +226,17 @@ function shortTailStart(buf: Buffer, from: number, startsLine: boolean): number 
   let start = buf.length;
   while (start > 0 && buf.length - start < DECIDE && buf[start - 1] !== LF && buf[start - 1] !== CR) start--;
   if (buf.length - start >= DECIDE || start < from || start === buf.length || (start === 0 && !startsLine)) return -1;
-  return sameBytes(buf, start, MARK, Math.min(buf.length - start, MARK.length)) ? start : -1;
+  const n = buf.length - start;
+  if (!sameBytes(buf, start, MARK, Math.min(n, MARK.length))) return -1;
+  if (n <= MARK.length) return start;
+  // past MARK: only a line that can still be one of NAMES (a delta's line start is passed on, not kept)
+  return couldBeName(buf, start + MARK.length) ? start : -1;
+}
+
+/** The bytes from `after` to buf's end begin one of NAMES, or are all of one (as far as they go). */
+function couldBeName(buf: Buffer, after: number): boolean {
+  for (const name of NAMES) if (sameBytes(buf, after, name, Math.min(name.length, buf.length - after))) return true;
+  return false;
 }
 
 /** buf[at, at + n) equals pattern[0, n) (a loop: Buffer.compare's native call costs more than these few bytes) */

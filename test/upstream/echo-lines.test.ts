@@ -97,6 +97,13 @@ test('a short response line that ends in its chunk passes on whole: nothing wort
   const out = lines.push(Buffer.from(input));
   assert.equal(out.length, 1, 'one piece: the chunk itself');
   assert.equal(Buffer.concat([...out, ...lines.end()]).toString('utf8'), input);
+  // a chunk that ends early in a delta's line: nothing kept back, a response line's start is
+  for (const [tail, kept] of [['data: {"type":"response.output_te', 0], ['data: {"type":"response.compl', 29], ['data: {"type', 12]] as const) {
+    const chunk = Buffer.from(`event: x\ndata: {}\n\n${tail}`);
+    const pieces = lines.push(chunk);
+    assert.equal(chunk.length - Buffer.concat(pieces).length, kept, tail);
+    lines.end();
+  }
 });
 
 test('a marker not at a line start is not a line', () => {
