@@ -53,6 +53,8 @@ export class EchoLines {
       buf = Buffer.concat([this.#partial, chunk]);
       this.#partial = null;
     }
+    // buf's first byte starts a line: a kept line start leads it, or the previous chunk ended a line
+    const startsLine = buf !== chunk || this.#atLineStart;
     const out: Buffer[] = [];
     let pass = 0; // bytes from here on are not yet passed on or held
     let pos = 0;
@@ -73,7 +75,7 @@ export class EchoLines {
       // in the stream's head every event is looked at; after it, only each chunk's last (a terminal event)
       const m = this.#inHead ? buf.indexOf(MARK, pos) : buf.lastIndexOf(MARK);
       if (m < pos) break;
-      const lineStart = m === 0 ? (pass === 0 && this.#atLineStartBefore(buf, chunk)) : buf[m - 1] === LF || buf[m - 1] === CR;
+      const lineStart = m === 0 ? startsLine : buf[m - 1] === LF || buf[m - 1] === CR;
       if (!lineStart) {
         if (!this.#inHead) break;
         pos = m + 1;
@@ -107,7 +109,7 @@ export class EchoLines {
     }
     if (pass < buf.length) {
       // a last line cut short that may begin a MARK line: keep it (the rest passes)
-      const tailStart = !this.#holding ? shortTailStart(buf, pass, buf !== chunk || this.#atLineStart) : -1;
+      const tailStart = !this.#holding ? shortTailStart(buf, pass, startsLine) : -1;
       if (tailStart >= 0) {
         if (tailStart > pass) out.push(buf.subarray(pass, tailStart));
         this.#partial = Buffer.from(buf.subarray(tailStart));
@@ -126,11 +128,6 @@ export class EchoLines {
     this.#release();
     this.#partial = null;
     return out;
-  }
-
-  #atLineStartBefore(buf: Buffer, chunk: Buffer): boolean {
-    // buf is the chunk itself (nothing held): the line starts here if the previous chunk ended one
-    return buf === chunk ? this.#atLineStart : true;
   }
 
   #decided(buf: Buffer, m: number): boolean {
