@@ -59,9 +59,10 @@ function cutMembers(bytes: Buffer, b: Buffer, start: number): Buffer {
   for (let i = skipSpace(b, start + 1); b[i] === QUOTE;) {
     const keyEnd = stringEnd(b, i);
     const v = keyEnd < 0 ? -1 : valueAfter(b, keyEnd);
-    const valueEnd = v < 0 ? -1 : skipValue(b, v);
-    if (valueEnd < 0) return bytes;
+    if (v < 0) return bytes;
     const none = isKey(b, i, keyEnd, KEY_TOOLS) ? NONE_TOOLS : isKey(b, i, keyEnd, KEY_INSTRUCTIONS) ? NONE_INSTRUCTIONS : null;
+    const valueEnd = none === null ? skipValue(b, v) : echoedValueEnd(b, v);
+    if (valueEnd < 0) return bytes;
     if (none !== null && valueEnd - v > none.length) {
       kept.push(bytes.subarray(from, v), none);
       from = valueEnd;
@@ -73,6 +74,43 @@ function cutMembers(bytes: Buffer, b: Buffer, start: number): Buffer {
   if (from === 0) return bytes;
   kept.push(bytes.subarray(from));
   return Buffer.concat(kept);
+}
+
+// The echoed values seen last. The same tools and instructions come back in the three events of a stream and in
+// every turn of a session: after the first walk, the next echo of them is recognised by comparing its bytes with
+// the kept copy (native memcmp) instead of walking it again. Sound because a kept value is a whole string, array
+// or object whose end the walk found by its own bytes alone: the same bytes elsewhere end at the same place.
+// Copies, since the bytes walked may be a scratch buffer that is reused.
+/** echoed values kept, most recently used first */
+const KNOWN_VALUES = 8;
+/** values shorter than this are walked every time (the walk costs about what a comparison does) */
+const KNOWN_MIN_BYTES = 1024;
+/** larger values are not kept */
+const KNOWN_MAX_BYTES = 512 * 1024;
+const known: Buffer[] = [];
+
+/** Index just past the echoed value at `v` (a known one, or walked and then kept), or -1. */
+function echoedValueEnd(b: Buffer, v: number): number {
+  const first = b[v];
+  for (let k = 0; k < known.length; k++) {
+    const value = known[k];
+    const end = v + value.length;
+    if (value[0] !== first || end >= b.length) continue;
+    const after = b[end]; // what follows a member's value: a comma, the closing brace or space
+    if (after !== COMMA && after !== CLOSE_BRACE && after !== 0x20 && after !== 0x0a && after !== 0x0d && after !== 0x09) continue;
+    if (b.compare(value, 0, value.length, v, end) !== 0) continue;
+    if (k > 0) {
+      known.splice(k, 1);
+      known.unshift(value);
+    }
+    return end;
+  }
+  const end = skipValue(b, v);
+  if (end - v >= KNOWN_MIN_BYTES && end - v <= KNOWN_MAX_BYTES && (first === QUOTE || first === OPEN_BRACKET || first === OPEN_BRACE)) {
+    known.unshift(Buffer.from(b.subarray(v, end)));
+    if (known.length > KNOWN_VALUES) known.pop();
+  }
+  return end;
 }
 
 /** nextMember: the object's `}` came instead of a comma */

@@ -100,3 +100,30 @@ test('a walk deeper than its bracket stack leaves the text whole', () => {
   const shallow = JSON.stringify({ type: 'response.created', response: response({ tools: [JSON.parse(JSON.stringify(deep).slice(50, -50)), ...TOOLS] }) });
   assert.deepEqual((JSON.parse(cut(shallow)) as { response: { tools: unknown[] } }).response.tools, []);
 });
+
+test('an echo seen before is recognised by its bytes, and only the same bytes are taken for it', () => {
+  const expectCut = (ev: Record<string, unknown>, name: string): void => {
+    const r = ev.response as Record<string, unknown>;
+    const expected = { ...ev, response: { ...r, instructions: null, tools: [] } };
+    assert.deepEqual(JSON.parse(cut(JSON.stringify(ev))), expected, name);
+  };
+  const created = (instructions: unknown, tools: unknown[]): Record<string, unknown> => ({ type: 'response.created', response: response({ status: 'in_progress', instructions, tools }) });
+  // the same echo again and again: the first is walked and kept, the others compared with it
+  for (let i = 0; i < 3; i++) expectCut(created(INSTRUCTIONS, TOOLS), `the same echo, ${i + 1}`);
+  // values that start with the kept bytes and go on: the kept value is not taken for them
+  const longer = [...TOOLS, { type: 'function', name: 'one_more', parameters: { type: 'object' } }];
+  expectCut(created(`${INSTRUCTIONS}and more`, longer), 'a longer string and a longer list');
+  // a list that holds the kept one: it starts with the same bracket and is walked
+  const data = JSON.stringify(created(INSTRUCTIONS, TOOLS)).replace('"tools":[', '"tools":[[').replace(/\],"usage"/, ']],"usage"');
+  const nested = JSON.parse(data) as { response: { tools: unknown[] } };
+  assert.equal(nested.response.tools.length, 1);
+  assert.deepEqual(JSON.parse(cut(data)), { ...nested, response: { ...nested.response, instructions: null, tools: [] } }, 'a list holding the kept one');
+  // what is kept is a copy: the bytes it was read from can be reused for other text
+  const scratch = Buffer.from(JSON.stringify(created(INSTRUCTIONS, tools(3))));
+  assert.equal(JSON.parse(cutEchoedRequest(scratch).toString('utf8')).response.tools.length, 0);
+  scratch.fill(0x20);
+  expectCut(created(INSTRUCTIONS, tools(3)), 'after the bytes first read were overwritten');
+  // more tool sets than are kept: the oldest is walked again, and still cut right
+  for (let i = 0; i < 12; i++) expectCut(created(`${i} ${INSTRUCTIONS}`, [...tools(2), { type: 'function', name: `set_${i}` }]), `tool set ${i}`);
+  expectCut(created(INSTRUCTIONS, TOOLS), 'the first echo again');
+});
