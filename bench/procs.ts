@@ -66,8 +66,7 @@ export async function startMock(scenario: string, opts: MockOptions = {}): Promi
 
 export interface Ceiling { origin: string; proc: ChildProcess }
 
-/** The ceiling proxy (bench/ceiling-proxy.ts) in front of `upstreamUrl`. */
-/** The ceiling proxy (bench/ceiling-proxy.ts); `events`: it also parses and re-serialises every reply event. */
+/** The ceiling proxy (bench/ceiling-proxy.ts) in front of `upstreamUrl`; `events`: it also parses and re-serialises every reply event. */
 export async function startCeiling(upstreamUrl: string, events = false): Promise<Ceiling> {
   const proc = track(spawn(process.execPath, [...TS_FLAGS, ...GUARD, join(ROOT, 'bench/ceiling-proxy.ts'), upstreamUrl, ...(events ? ['--events'] : [])], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
   const m = await firstLine(proc, proc.stdout!, /^ceiling (http:\/\/127\.0\.0\.1:\d+)$/, 'the ceiling proxy');

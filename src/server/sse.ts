@@ -144,8 +144,10 @@ export class SseWriter {
     this.res.write(chunk);
   }
 
-  /** Sends `ping` whenever nothing was written for `everyMs`. */
-  /** Before the stream has started, a due ping first calls `beforeStart` (which starts it). */
+  /**
+   * Sends `ping` whenever nothing was written for `everyMs`. Before the stream has started, a due ping first
+   * calls `beforeStart` (which starts it).
+   */
   keepAlive(everyMs: number, beforeStart: () => void): void {
     if (!this.started) this.lastWriteAt = Date.now();
     this.#timer = setInterval(() => {
