@@ -11,6 +11,7 @@
 //   streams    1/16/64/256 concurrent streams, through packybridge and straight to the mock
 //   profile    a CPU profile of the gateway over 16 streams (--profile-streams): CPU per request, where it goes (by module)
 //   cost       how the cost grows: gateway CPU per request by request size (10 KB .. 1 MB) and reply length
+//   paced      gateway CPU per stream at a real upstream's pace (an event every 20 ms), 64 and 256 streams
 // Prints a markdown table with PASS/FAIL per target; writes .bench/results.json.
 // Options:
 //   --quick                      fewer requests
@@ -43,7 +44,7 @@ import { bodyText, type BodyName } from './bodies.ts';
 import type { CountTokensResult } from './count-tokens.ts';
 import type { TranslateResult } from './translate.ts';
 import { summarize, type Summary } from './stats.ts';
-import { evaluateTargets, markdownReport, type CostRow, type Results, type StreamRow, type LatencyRow } from './report.ts';
+import { evaluateTargets, markdownReport, type CostRow, type PacedRow, type Results, type StreamRow, type LatencyRow } from './report.ts';
 import { formatProfile, summarizeProfile, type Profile } from './cpuprofile-top.ts';
 import { WARMUP } from './warmup.ts';
 
@@ -70,7 +71,7 @@ const { values: opt } = parseArgs({
   },
 });
 
-const phases = new Set((opt.only ?? 'translate,count,latency,streams,profile,cost').split(',').map((s) => s.trim()));
+const phases = new Set((opt.only ?? 'translate,count,latency,streams,profile,cost,paced').split(',').map((s) => s.trim()));
 const REPLY = Number(opt.reply);
 /** How the mock writes a reply: 'batch' (one write: the fastest floor), 'per-event', or 'events-per-write:N'. */
 const MOCK_MODE: StreamRow['mock'] = opt['per-event'] ? 'per-event' : Number(opt['events-per-write']) > 1 ? `events-per-write:${Number(opt['events-per-write'])}` : 'batch';
@@ -216,6 +217,45 @@ async function costPoint(lg: LoadGen, t: ReturnType<typeof targets>, gw: Gateway
   return row;
 }
 
+/** The paced rows: one event every PACED_EVENT_MS ms (~50 a second, a real GPT-5 stream's pace), a 200-delta reply. */
+const PACED_EVENT_MS = 20;
+const PACED_REPLY = 200;
+
+/**
+ * Gateway CPU per stream-second with `streams` streams of the cc76k request whose replies come one event every
+ * PACED_EVENT_MS ms: the load runs throughout, a warm-up window first (JIT, connections), then /proc CPU ticks
+ * over a measured window in which every stream is busy (a finished stream starts its next request at once).
+ */
+async function pacedPoint(lg: LoadGen, t: ReturnType<typeof targets>, gw: Gateway, streams: number): Promise<PacedRow> {
+  const warmMs = quick ? 6_000 : 10_000;
+  const measureMs = quick ? 6_000 : 12_000;
+  const replyMs = (PACED_REPLY + 8) * PACED_EVENT_MS;
+  const mem = sampleMemory(gw.pid);
+  const run = lg.run({ ...t.through, body: 'cc76k', concurrency: streams, requests: 1_000_000, warmup: 0, maxMs: warmMs + measureMs });
+  await sleep(warmMs);
+  const cpu0 = cpuMsOf(gw.pid);
+  const t0 = performance.now();
+  await sleep(measureMs);
+  const cpuMs = cpuMsOf(gw.pid) - cpu0;
+  const windowSec = (performance.now() - t0) / 1000;
+  const r = await run;
+  const peakRssMb = mem.stop();
+  // deltas a stream received a second, over the whole run (requests finish ~replyMs apart on each stream)
+  const deltasPerSec = (r.completed * PACED_REPLY) / (streams * (r.wallMs / 1000));
+  const cpuMsPerStreamSec = cpuMs / (streams * windowSec);
+  const row: PacedRow = {
+    body: 'cc76k', streams, eventEveryMs: PACED_EVENT_MS, replyDeltas: PACED_REPLY, completed: r.completed, errors: r.errors,
+    deltasPerSec, cpuPct: (100 * cpuMs) / (windowSec * 1000), cpuMsPerStreamSec, cpuMsPerReq: cpuMsPerStreamSec * (replyMs / 1000),
+    streamsPerCore: 1000 / cpuMsPerStreamSec, peakRssMb, loadavg: loadavg1(),
+  };
+  log(`paced ${streams} streams, an event every ${PACED_EVENT_MS} ms: gateway CPU ${row.cpuPct.toFixed(0)}% of a core, ${cpuMsPerStreamSec.toFixed(3)} ms per stream-second ` +
+    `(${row.cpuMsPerReq.toFixed(2)} ms a ${PACED_REPLY}-delta reply), ${row.streamsPerCore.toFixed(0)} streams per core; ${deltasPerSec.toFixed(1)} deltas/s a stream, ` +
+    `${r.completed} requests, errors ${r.errors}, peak RSS ${peakRssMb.toFixed(0)} MB, load ${row.loadavg}`);
+  return row;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** One minute load average now (the machine is shared: noted beside every figure). */
 function loadavg1(): number {
   try { return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]); } catch { return Number.NaN; }
@@ -255,7 +295,7 @@ async function main(): Promise<void> {
       warmup: WARMUP,
       ...(opt['ceiling-events'] ? { ceilingEvents: true } : {}),
     },
-    streams: [], latency: [], cost: [],
+    streams: [], latency: [], cost: [], paced: [],
     countTokens: {},
   };
   // how busy the machine is before anything of ours runs (1 s of /proc/stat)
@@ -290,15 +330,18 @@ async function main(): Promise<void> {
     mkdirSync(profileDir, { recursive: true });
     nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   }
-  const needServers = ['latency', 'streams', 'profile', 'cost', 'count'].some((p) => phases.has(p));
+  const needServers = ['latency', 'streams', 'profile', 'cost', 'paced', 'count'].some((p) => phases.has(p));
   if (needServers && !opt.src && ensureBuilt() === 'built') log('rebuilt dist/ (src/ was newer)');
   const lg = needServers ? startLoadGen() : null;
   if (lg) try {
     /** A mock, a gateway in front of it, a sanity request each way; `run` gets the targets. */
     const withServers = async (
       scenario: string, mode: StreamRow['mock'], run: (t: ReturnType<typeof targets>, mock: Mock, gw: Gateway) => Promise<void>, extraFlags: string[] = [],
+      mockDelayMs = 0,
     ): Promise<void> => {
-      const mock = await startMock(scenario, { batch: mode === 'batch', eventsPerWrite: mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1, echo: !opt['no-echo'] });
+      const mock = await startMock(scenario, {
+        batch: mode === 'batch' && mockDelayMs === 0, eventsPerWrite: mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1, echo: !opt['no-echo'], delayMs: mockDelayMs,
+      });
       const gw = await startGateway(mock.url, { dist: !opt.src, nodeFlags: [...nodeFlags, ...extraFlags] });
       const t = targets(mock, gw);
       log(`mock ${scenario} ${mock.origin} (pid ${mock.proc.pid}), gateway ${gw.origin} (pid ${gw.pid}), load generator pid ${lg.proc.pid}`);
@@ -396,6 +439,13 @@ async function main(): Promise<void> {
       for (const d of replies) {
         // a fresh gateway: the whole warm-up, or its once-a-request functions are measured before TurboFan has them
         await withServers(`long:${d}`, MOCK_MODE, async (t, _mock, gw) => { results.cost.push(await costPoint(lg, t, gw, 'kb:76', d, WARMUP)); });
+      }
+    }
+    if (phases.has('paced')) {
+      // at a real upstream's pace every event comes in a read of its own and goes out in a write of its own: the
+      // CPU a stream costs is measured there, not extrapolated from replies written at once
+      for (const streams of quick ? [64] : [64, 256]) {
+        await withServers(`long:${PACED_REPLY}`, 'per-event', async (t, _mock, gw) => { results.paced!.push(await pacedPoint(lg, t, gw, streams)); }, [], PACED_EVENT_MS);
       }
     }
   } finally {

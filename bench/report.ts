@@ -41,6 +41,26 @@ export interface CostRow {
   loadavg: number;
 }
 
+/** Streams whose replies come at a real upstream's pace (one event every eventEveryMs ms). */
+export interface PacedRow {
+  body: string;
+  streams: number;
+  eventEveryMs: number;
+  replyDeltas: number;
+  completed: number;
+  errors: number;
+  /** text deltas a stream received a second, over the run */
+  deltasPerSec: number;
+  /** the gateway's CPU over the measured window, % of one core */
+  cpuPct: number;
+  cpuMsPerStreamSec: number;
+  /** cpuMsPerStreamSec × the reply's duration */
+  cpuMsPerReq: number;
+  streamsPerCore: number;
+  peakRssMb: number;
+  loadavg: number;
+}
+
 export interface ProfileResult {
   request: string;
   replyDeltas: number;
@@ -89,6 +109,8 @@ export interface Results {
   latency: LatencyRow[];
   streams: StreamRow[];
   cost: CostRow[];
+  /** absent in results written before round 14 */
+  paced?: PacedRow[];
   profile?: ProfileResult;
   countTokens: {
     inProcess?: { cold: CountInProcess; warm: CountInProcess; followUp: CountInProcess };
@@ -244,13 +266,26 @@ export function markdownReport(r: Results): string {
   }
 
   if (r.cost.length > 0) {
-    s += '**How the cost grows** (gateway CPU per request, 8 concurrent streams, the mock writing each reply at once; requests/s per core = 1000 / CPU ms; ' +
-      'streams per core = the streams one core carries when replies come at a real upstream\'s pace, ~50 deltas/s, i.e. requests/s per core × the reply\'s seconds).\n\n';
+    s += '**How the cost grows** (gateway CPU per request, 8 concurrent streams, the mock writing each reply at once, so the gateway reads a reply in a few large reads; ' +
+      'requests/s per core = 1000 / CPU ms).\n\n';
     s += table(
-      ['request', 'KB', 'reply deltas', 'requests', 'gateway CPU ms/req', 'requests/s per core', 'streams per core at 50 deltas/s', 'load'],
-      r.cost.map((c) => [c.body, fmt(c.kb, 0), String(c.replyDeltas), String(c.requests), fmt(c.cpuMsPerReq), fmt(c.requestsPerCoreSec, 0),
-        fmt(c.requestsPerCoreSec * Math.max(1, c.replyDeltas / 50), 0), fmt(c.loadavg, 1)]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['request', 'KB', 'reply deltas', 'requests', 'gateway CPU ms/req', 'requests/s per core', 'load'],
+      r.cost.map((c) => [c.body, fmt(c.kb, 0), String(c.replyDeltas), String(c.requests), fmt(c.cpuMsPerReq), fmt(c.requestsPerCoreSec, 0), fmt(c.loadavg, 1)]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    );
+    s += '\n';
+  }
+
+  if (r.paced && r.paced.length > 0) {
+    const p0 = r.paced[0];
+    s += `**At a real upstream's pace** (the ${p0.body} request, a ${p0.replyDeltas}-delta reply, the mock writing one event every ${p0.eventEveryMs} ms: ` +
+      'each event comes in a read of its own and leaves in a write of its own, as with the real API; the gateway\'s CPU over a window in which every stream is busy; ' +
+      'streams per core = 1000 / CPU ms per stream-second: what one core of this machine carries at this pace, for sizing a shared gateway).\n\n';
+    s += table(
+      ['streams', 'deltas/s a stream', 'requests', 'gateway CPU % of a core', 'CPU ms per stream-second', 'CPU ms per reply', 'streams per core', 'peak RSS MB', 'errors', 'load'],
+      r.paced.map((p) => [String(p.streams), fmt(p.deltasPerSec, 1), String(p.completed), fmt(p.cpuPct, 0), fmt(p.cpuMsPerStreamSec, 3), fmt(p.cpuMsPerReq),
+        fmt(p.streamsPerCore, 0), fmt(p.peakRssMb, 0), String(p.errors), fmt(p.loadavg, 1)]),
+      ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     );
     s += '\n';
   }

@@ -1,14 +1,12 @@
 // HTTP client for the OpenAI Responses API: POST {baseUrl}/responses over http.ts, the SSE reply as parsed events.
 // Idle time counts from the last event that carries content or progress: SSE comments, unknown events and a
 // trickle of bytes that never completes an event do not keep a request open.
-import type { Readable } from 'node:stream';
 import type { TimeoutsConfig } from '../config/types.ts';
 import type { ResponsesEvent, ResponseObject } from '../wire/responses-stream.ts';
 import { postUpstream, readBounded, withExtraHeaders, USER_AGENT, type PostReply } from './http.ts';
-import { createResponsesEventDecoder, SseProtocolError } from './sse-events.ts';
 import type { DecoderOptions } from './sse-events.ts';
 import { UpstreamError, parseErrorBody, truncate } from './upstream-error.ts';
-import { IdleWatch } from './idle-watch.ts';
+import { EventBatches, firstChunk } from './event-batches.ts';
 
 export { UpstreamError } from './upstream-error.ts';
 export type { UpstreamErrorKind } from './upstream-error.ts';
@@ -77,16 +75,6 @@ export function buildRequestHeaders(target: UpstreamTarget, body: unknown, extra
   return withExtraHeaders(h, extra);
 }
 
-/** An event that shows the response is moving: every Responses event and `error`; not unknown types. */
-function isProgress(ev: ResponsesEvent): boolean {
-  const t = ev.type;
-  return t.startsWith('response.') || t === 'error';
-}
-
-function noteProgress(watch: IdleWatch, events: ResponsesEvent[]): void {
-  for (let i = 0; i < events.length; i++) if (isProgress(events[i])) { watch.progress(); return; }
-}
-
 /** The request's bytes: a string or Buffer as it is, an object through `encode` or JSON.stringify. */
 function bodyBytes(opts: OpenStreamOptions): string | Buffer {
   const b = opts.body;
@@ -111,31 +99,26 @@ export async function openResponsesStream(opts: OpenStreamOptions): Promise<Upst
   const base = { status, headers, ...(requestId === undefined ? {} : { requestId }) };
   const contentType = reply.contentType;
   if (contentType.includes('text/event-stream')) {
-    return upstreamStream(base, sseBatches(body[Symbol.asyncIterator](), null, reply, timeouts.idleMs, decoderOptions(opts)));
+    return upstreamStream(base, new EventBatches(body, reply, timeouts.idleMs, decoderOptions(opts)));
   }
   if (contentType.includes('json')) {
     return upstreamStream(base, single(await readJsonResponse(reply, opts.signal)));
   }
 
   // No or an odd content type (some relays send text/plain): sniff the first chunk.
-  const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let first: Buffer | null = null;
+  let first: Buffer | null;
   try {
-    for (;;) {
-      const step = await it.next();
-      if (step.done) break;
-      if (step.value.length > 0) { first = step.value; break; }
-    }
+    first = await firstChunk(body);
   } catch (err) {
     body.destroy();
     throw reply.failure(err);
   }
   const head = first ? first.subarray(0, 512).toString('utf8').trimStart() : '';
   if (/^(data|event|id|retry)?:/.test(head) || head.startsWith(':')) {
-    return upstreamStream(base, sseBatches(it, first, reply, timeouts.idleMs, decoderOptions(opts)));
+    return upstreamStream(base, new EventBatches(body, reply, timeouts.idleMs, decoderOptions(opts), first));
   }
   if (head.startsWith('{')) {
-    const rest = await readBounded(body, MAX_JSON_BODY, it).catch((err: unknown) => { throw reply.failure(err); });
+    const rest = await readBounded(body, MAX_JSON_BODY).catch((err: unknown) => { throw reply.failure(err); });
     return upstreamStream(base, single(parseJsonResponse((first?.toString('utf8') ?? '') + rest, shownUrl, requestId)));
   }
   body.destroy();
@@ -156,53 +139,6 @@ function upstreamStream(
 
 async function* oneByOne(batches: AsyncIterable<ResponsesEvent[]>): AsyncGenerator<ResponsesEvent> {
   for await (const batch of batches) yield* batch;
-}
-
-async function* sseBatches(
-  it: AsyncIterator<Buffer>,
-  first: Buffer | null,
-  reply: PostReply,
-  idleMs: number,
-  decoding: DecoderOptions,
-): AsyncGenerator<ResponsesEvent[]> {
-  const decoder = createResponsesEventDecoder(decoding);
-  const watch = new IdleWatch(reply.body, idleMs);
-  let done = false;
-  try {
-    if (first) {
-      const events = decoder.push(first);
-      if (events.length > 0) { noteProgress(watch, events); yield events; }
-      if (decoder.failure) throw decoder.failure;
-    }
-    for (;;) {
-      let step: IteratorResult<Buffer>;
-      try {
-        step = await it.next();
-      } catch (err) {
-        throw watch.stalled ? watch.error(reply) : reply.failure(err);
-      }
-      if (step.done) break;
-      const events = decoder.push(step.value);
-      if (events.length > 0) { noteProgress(watch, events); yield events; }
-      if (decoder.failure) throw decoder.failure;
-    }
-    done = true;
-    const rest = decoder.end();
-    if (rest.length > 0) yield rest;
-    if (decoder.failure) throw decoder.failure;
-  } catch (err) {
-    if (err instanceof SseProtocolError) {
-      throw new UpstreamError('protocol', `upstream ${reply.url}: ${err.message}`, { url: reply.url, cause: err, ...(reply.requestId ? { requestId: reply.requestId } : {}) });
-    }
-    throw err;
-  } finally {
-    watch.stop();
-    // stopped early (consumer break/return, or an error): release the upstream request now
-    if (!done) {
-      await it.return?.().catch(() => {});
-      reply.body.destroy();
-    }
-  }
 }
 
 async function* single(ev: ResponsesEvent): AsyncGenerator<ResponsesEvent[]> {

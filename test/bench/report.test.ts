@@ -83,3 +83,18 @@ test('markdownReport: says how many warm-up requests each path had, when the res
   const withWarmup = { ...r, setup: { ...r.setup, warmup: 6000 } };
   assert.match(markdownReport(withWarmup), /Each path is warmed up with 6000 requests before it is measured\./);
 });
+
+test('markdownReport: the paced rows as measured (streams per core from CPU per stream-second); none in older results', () => {
+  const r = results([]);
+  assert.doesNotMatch(markdownReport(r), /real upstream's pace/, 'results written before the paced phase have no table');
+  r.paced = [
+    { body: 'cc76k', streams: 64, eventEveryMs: 20, replyDeltas: 200, completed: 192, errors: 0, deltasPerSec: 44.2, cpuPct: 35, cpuMsPerStreamSec: 5.417, cpuMsPerReq: 22.53, streamsPerCore: 184.6, peakRssMb: 135, loadavg: 1.66 },
+    { body: 'cc76k', streams: 256, eventEveryMs: 20, replyDeltas: 200, completed: 700, errors: 1, deltasPerSec: 41.0, cpuPct: 120, cpuMsPerStreamSec: 4.688, cpuMsPerReq: 19.5, streamsPerCore: 213.3, peakRssMb: 190, loadavg: 3.1 },
+  ];
+  const md = markdownReport(r);
+  assert.match(md, /\*\*At a real upstream's pace\*\* \(the cc76k request, a 200-delta reply, the mock writing one event every 20 ms/);
+  const rows = md.split('\n').filter((l) => /^\| +(64|256) \|/.test(l));
+  assert.equal(rows.length, 2);
+  assert.deepEqual(rows[0].split('|').map((c) => c.trim()).slice(1, -1), ['64', '44.2', '192', '35', '5.417', '22.53', '185', '135', '0', '1.7']);
+  assert.deepEqual(rows[1].split('|').map((c) => c.trim()).slice(1, -1), ['256', '41.0', '700', '120', '4.688', '19.50', '213', '190', '1', '3.1']);
+});
