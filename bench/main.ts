@@ -229,6 +229,7 @@ const PACED_REPLY = 200;
 async function pacedPoint(lg: LoadGen, t: ReturnType<typeof targets>, gw: Gateway, streams: number): Promise<PacedRow> {
   const warmMs = quick ? 6_000 : 10_000;
   const measureMs = quick ? 6_000 : 12_000;
+  // the deltas and the 8 events around them (created, in_progress, item and part added and done, text done, completed)
   const replyMs = (PACED_REPLY + 8) * PACED_EVENT_MS;
   const mem = sampleMemory(gw.pid);
   const run = lg.run({ ...t.through, body: 'cc76k', concurrency: streams, requests: 1_000_000, warmup: 0, maxMs: warmMs + measureMs });
@@ -340,7 +341,7 @@ async function main(): Promise<void> {
       mockDelayMs = 0,
     ): Promise<void> => {
       const mock = await startMock(scenario, {
-        batch: mode === 'batch' && mockDelayMs === 0, eventsPerWrite: mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1, echo: !opt['no-echo'], delayMs: mockDelayMs,
+        batch: mode === 'batch', eventsPerWrite: mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1, echo: !opt['no-echo'], delayMs: mockDelayMs,
       });
       const gw = await startGateway(mock.url, { dist: !opt.src, nodeFlags: [...nodeFlags, ...extraFlags] });
       const t = targets(mock, gw);

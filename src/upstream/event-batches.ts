@@ -97,7 +97,7 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
     try {
       events = this.#decoder.push(chunk);
     } catch (e) {
-      this.#fail(this.#asError(e));
+      this.#finish(this.#asError(e));
       return;
     }
     if (events.length > 0) {
@@ -105,7 +105,7 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
       this.#deliver(events);
     }
     const failure = this.#decoder.failure;
-    if (failure) this.#fail(this.#asError(failure));
+    if (failure) this.#finish(this.#asError(failure));
   }
 
   #deliver(events: ResponsesEvent[]): void {
@@ -124,7 +124,7 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
     try {
       rest = this.#decoder.end();
     } catch (e) {
-      this.#fail(this.#asError(e));
+      this.#finish(this.#asError(e));
       return;
     }
     if (rest.length > 0) this.#deliver(rest);
@@ -133,19 +133,14 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   };
 
   readonly #onError = (err: Error): void => {
-    this.#fail(this.#watch.stalled ? this.#watch.error(this.#reply) : this.#reply.failure(err));
+    this.#finish(this.#watch.stalled ? this.#watch.error(this.#reply) : this.#reply.failure(err));
   };
 
   readonly #onClose = (): void => {
     if (this.#ended) return;
     // closed before its end without an error event: the read was cut (an abort destroys the body this way)
-    this.#fail(this.#watch.stalled ? this.#watch.error(this.#reply) : this.#reply.failure(this.#body.errored ?? prematureClose()));
+    this.#finish(this.#watch.stalled ? this.#watch.error(this.#reply) : this.#reply.failure(this.#body.errored ?? prematureClose()));
   };
-
-  #fail(e: Error): void {
-    if (this.#ended) return;
-    this.#finish(e);
-  }
 
   /** the end: `e` (or none) is what the reader gets once the queue is read; the body is let go */
   #finish(e: Error | null): void {
@@ -179,7 +174,7 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
 function ignore(): void { /* see EventBatches.#finish */ }
 
 /** What the stream module's own iterator throws for a body closed before its end. */
-export function prematureClose(): Error {
+function prematureClose(): Error {
   return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
