@@ -216,6 +216,9 @@ async function attemptNow(ctx: RelayContext, protocol: ClientProtocol, c: Candid
     const out = held;
     held = [];
     for (const piece of out) if (piece.length > 0) res.write(piece);
+    // Node holds a tick's writes together until the tick ends (it corks the socket at the first): the opening
+    // and the first text leave now, not after the rest of their upstream chunk has been translated too
+    res.socket?.uncork();
     lastWriteAt = Date.now();
   };
 

@@ -7,6 +7,11 @@
 // becomes the reply's UpstreamError (the idle timeout's own when the watch ended the body); a decoding error
 // comes after the events that preceded it; return() (the consumer stops early) and every error release the
 // upstream request. The body is paused while a decoded batch waits for its reader.
+//
+// The chunks of one turn are one batch: a socket read that brings several chunks of a chunked body (an upstream
+// that flushes each event, read a little late) has undici push each of them in turn, synchronously, and the
+// reader, resumed in a microtask, gets all their events at once. The relay then writes them to its client in one
+// socket write, not in one a chunk or two.
 import type { Readable } from 'node:stream';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import type { PostReply } from './http.ts';
@@ -29,8 +34,10 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   readonly #reply: PostReply;
   readonly #decoder: ResponsesEventDecoder;
   readonly #watch: IdleWatch;
-  /** decoded batches not read yet (usually none: the reader is waiting) */
-  readonly #queue: ResponsesEvent[][] = [];
+  /** events decoded while no reader waited, not read yet (usually none: the reader is waiting) */
+  #queued: ResponsesEvent[] | null = null;
+  /** events promised to the waiting reader this turn: handed over in a microtask, so later chunks of the turn join them */
+  #handing: ResponsesEvent[] | null = null;
   /** set once the body ended or failed: what the reader gets after the queue */
   #error: Error | null = null;
   #ended = false;
@@ -54,7 +61,7 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
     // destroyed without an error (the client went away and the request was aborted): no end will come
     body.once('close', this.#onClose);
     // a body paused by whoever read its first chunk flows again (unless that chunk's batch waits for its reader)
-    if (this.#queue.length === 0) body.resume();
+    if (this.#queued === null) body.resume();
   }
 
   [Symbol.asyncIterator](): this {
@@ -62,10 +69,10 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   }
 
   next(): Promise<Step> {
-    const q = this.#queue;
-    if (q.length > 0) {
-      const value = q.shift()!;
-      if (q.length === 0 && !this.#ended) this.#body.resume();
+    const value = this.#queued;
+    if (value !== null) {
+      this.#queued = null;
+      if (!this.#ended) this.#body.resume();
       return Promise.resolve({ done: false, value });
     }
     if (this.#ended) {
@@ -81,8 +88,9 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
 
   /** the reader stops early: the upstream request is released */
   return(): Promise<Step> {
+    this.#handing = null;
     this.#finish(null);
-    this.#queue.length = 0;
+    this.#queued = null;
     this.#error = null;
     return Promise.resolve(DONE);
   }
@@ -109,13 +117,27 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   }
 
   #deliver(events: ResponsesEvent[]): void {
-    if (this.#waiting.length > 0 && this.#queue.length === 0) {
-      this.#waiting.shift()!.resolve({ done: false, value: events });
+    const joining = this.#handing ?? this.#queued;
+    if (joining !== null) {
+      for (let i = 0; i < events.length; i++) joining.push(events[i]);
       return;
     }
-    this.#queue.push(events);
+    if (this.#waiting.length > 0) {
+      this.#handing = events;
+      queueMicrotask(this.#handOver);
+      return;
+    }
+    this.#queued = events;
     if (!this.#ended) this.#body.pause();
   }
+
+  /** the turn's events to the reader that waited for them */
+  readonly #handOver = (): void => {
+    const value = this.#handing;
+    if (value === null) return;
+    this.#handing = null;
+    this.#waiting.shift()!.resolve({ done: false, value });
+  };
 
   readonly #onEnd = (): void => {
     if (this.#ended) return;
@@ -156,6 +178,8 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
     body.on('error', ignore);
     if (!this.#drained) body.destroy();
     this.#error = e;
+    // events promised to the waiting reader go first; the error (or the end) is the next read's
+    this.#handOver();
     // waiting readers mean an empty queue: the first gets the error (or the end), the others the end
     for (const w of this.#waiting.splice(0)) {
       if (this.#error) { this.#error = null; w.reject(e!); } else w.resolve(DONE);

@@ -38,15 +38,65 @@ async function rejectionOf(p: Promise<unknown>): Promise<Error> {
   assert.fail('expected a rejection');
 }
 
-test('each chunk\'s events come as one batch, in order, never empty; an event split over chunks comes whole', async () => {
+const names = (b: ResponsesEvent[]): string[] => b.map((e) => (e as { delta?: string }).delta ?? e.type);
+
+test('each turn\'s events come as one batch, in order, never empty; an event split over chunks comes whole', async () => {
   const { body, batches } = open();
   const whole = delta('b', 2);
-  body.write(created + delta('a', 1) + whole.slice(0, 20));
-  body.write(whole.slice(20) + ': a comment\n\n');
-  body.end(delta('c', 3));
   const got: ResponsesEvent[][] = [];
-  for await (const b of batches) got.push(b);
-  assert.deepEqual(got.map((b) => b.map((e) => (e as { delta?: string }).delta ?? e.type)), [['response.created', 'a'], ['b'], ['c']]);
+  const reading = (async () => { for await (const b of batches) got.push(b); })();
+  body.write(created + delta('a', 1) + whole.slice(0, 20));
+  await turn();
+  body.write(whole.slice(20) + ': a comment\n\n');
+  await turn();
+  body.write(': only a comment\n\n');
+  await turn();
+  body.end(delta('c', 3));
+  await reading;
+  assert.deepEqual(got.map(names), [['response.created', 'a'], ['b'], ['c']]);
+});
+
+test('the chunks of one turn (one socket read of a chunked body) come as one batch', async () => {
+  const { body, batches } = open();
+  const pending = batches.next();
+  await turn();
+  // what undici does with one read that holds several chunks: a push each, one after the other
+  body.write(created);
+  body.write(delta('a', 1));
+  body.write(delta('b', 2));
+  const step = await pending;
+  assert.deepEqual(names(step.value!), ['response.created', 'a', 'b']);
+  body.write(delta('c', 3));
+  body.write(delta('d', 4));
+  await turn();
+  // nobody waited this time: the first chunk's events wait, and the body is paused at once (the next chunk
+  // stays in it) until they are read
+  assert.equal(body.readableFlowing, false);
+  assert.deepEqual(names((await batches.next()).value!), ['c']);
+  assert.deepEqual(names((await batches.next()).value!), ['d']);
+  body.end();
+  assert.deepEqual(await batches.next(), { done: true, value: undefined });
+});
+
+test('events promised to the reader are not lost to an end or an error in the same turn', async () => {
+  {
+    const { body, batches } = open();
+    const pending = batches.next();
+    await turn();
+    body.end(delta('last', 1));
+    assert.deepEqual(names((await pending).value!), ['last']);
+    assert.deepEqual(await batches.next(), { done: true, value: undefined });
+  }
+  {
+    const { body, batches } = open();
+    const pending = batches.next();
+    await turn();
+    body.write(delta('before', 1));
+    body.destroy(new Error('socket hang up'));
+    assert.deepEqual(names((await pending).value!), ['before']);
+    const err = await rejectionOf(batches.next());
+    assert.ok(err instanceof UpstreamError, String(err));
+  }
 });
 
 test('the reader waiting first gets the batch the next chunk completes', async () => {
