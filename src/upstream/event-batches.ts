@@ -11,7 +11,8 @@
 // The chunks of one turn are one batch: a socket read that brings several chunks of a chunked body (an upstream
 // that flushes each event, read a little late) has undici push each of them in turn, synchronously, and the
 // reader, resumed in a microtask, gets all their events at once. The relay then writes them to its client in one
-// socket write, not in one a chunk or two.
+// socket write, not in one a chunk or two. Only the first content is not joined by what follows it in its read:
+// the body pauses after it, so the first text does not wait for the rest of the read to be decoded.
 import type { Readable } from 'node:stream';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import type { PostReply } from './http.ts';
@@ -22,6 +23,12 @@ import { IdleWatch } from './idle-watch.ts';
 type Step = IteratorResult<ResponsesEvent[], undefined>;
 
 const DONE: Step = Object.freeze({ done: true, value: undefined });
+
+/** A batch that holds content the client sees: a text, reasoning or tool-argument delta. */
+function hasContent(events: ResponsesEvent[]): boolean {
+  for (let i = 0; i < events.length; i++) if (events[i].type.endsWith('.delta')) return true;
+  return false;
+}
 
 /** An event that shows the response is moving: every Responses event and `error`; not unknown types. */
 function isProgress(ev: ResponsesEvent): boolean {
@@ -38,6 +45,10 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   #queued: ResponsesEvent[] | null = null;
   /** events promised to the waiting reader this turn: handed over in a microtask, so later chunks of the turn join them */
   #handing: ResponsesEvent[] | null = null;
+  /** a content delta has been delivered (the first one pauses the body until the reader asks again) */
+  #content = false;
+  /** the body was paused at the first content delta: the next read resumes it */
+  #heldAtContent = false;
   /** set once the body ended or failed: what the reader gets after the queue */
   #error: Error | null = null;
   #ended = false;
@@ -69,6 +80,7 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   }
 
   next(): Promise<Step> {
+    if (this.#heldAtContent) this.#release();
     const value = this.#queued;
     if (value !== null) {
       this.#queued = null;
@@ -120,15 +132,23 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
     const joining = this.#handing ?? this.#queued;
     if (joining !== null) {
       for (let i = 0; i < events.length; i++) joining.push(events[i]);
-      return;
-    }
-    if (this.#waiting.length > 0) {
+    } else if (this.#waiting.length > 0) {
       this.#handing = events;
       queueMicrotask(this.#handOver);
-      return;
+    } else {
+      this.#queued = events;
+      if (!this.#ended) this.#body.pause();
     }
-    this.#queued = events;
-    if (!this.#ended) this.#body.pause();
+    // The first content goes to the reader before the rest of its read is decoded: the body pauses here (the
+    // turn's later chunks wait in it) until the reader, its first text written, asks for more. (A batch that
+    // waits for its reader has paused the body already.)
+    if (!this.#content && hasContent(events)) {
+      this.#content = true;
+      if (this.#queued === null && !this.#ended) {
+        this.#heldAtContent = true;
+        this.#body.pause();
+      }
+    }
   }
 
   /** the turn's events to the reader that waited for them */
@@ -137,7 +157,15 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
     if (value === null) return;
     this.#handing = null;
     this.#waiting.shift()!.resolve({ done: false, value });
+    // a reader that asked ahead is already waiting for what follows the first content
+    if (this.#heldAtContent && this.#waiting.length > 0) this.#release();
   };
+
+  /** the body held at the first content flows again (unless a batch waits for its reader) */
+  #release(): void {
+    this.#heldAtContent = false;
+    if (this.#queued === null && !this.#ended) this.#body.resume();
+  }
 
   readonly #onEnd = (): void => {
     if (this.#ended) return;

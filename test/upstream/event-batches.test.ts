@@ -62,10 +62,20 @@ test('the chunks of one turn (one socket read of a chunked body) come as one bat
   await turn();
   // what undici does with one read that holds several chunks: a push each, one after the other
   body.write(created);
-  body.write(delta('a', 1));
-  body.write(delta('b', 2));
+  body.write(frame({ type: 'response.in_progress', sequence_number: 1, response: { id: 'resp_1', object: 'response', status: 'in_progress', output: [] } }));
+  body.write(delta('a', 2));
+  body.write(delta('b', 3));
+  // the first content ends its batch: the body waits with the rest until the reader asks again
   const step = await pending;
-  assert.deepEqual(names(step.value!), ['response.created', 'a', 'b']);
+  assert.deepEqual(names(step.value!), ['response.created', 'response.in_progress', 'a']);
+  assert.equal(body.readableFlowing, false);
+  assert.deepEqual(names((await batches.next()).value!), ['b']);
+  const later = batches.next();
+  await turn();
+  body.write(delta('x', 4));
+  body.write(delta('y', 5));
+  body.write(delta('z', 6));
+  assert.deepEqual(names((await later).value!), ['x', 'y', 'z']);
   body.write(delta('c', 3));
   body.write(delta('d', 4));
   await turn();
