@@ -161,35 +161,58 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?
   return rows;
 }
 
+/** Measured rounds a path gets at each stream count in the streams phase, the paths taking turns. */
+const STREAM_ROUNDS = quick ? 1 : 3;
+
 async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mock, gw: Gateway, levels: number[], ceiling?: Ceiling): Promise<StreamRow[]> {
   const rows: StreamRow[] = [];
   for (const c of levels) {
     // a per-event reply costs the mock ~1 ms; one write per reply next to nothing: more requests then
     const requests = MOCK_MODE === 'per-event' ? (quick ? Math.max(100, c * 2) : Math.max(400, c * 8)) : Math.max(quick ? 300 : 1000, c * (quick ? 4 : 10));
     const paths = ceiling ? (['direct', 'ceiling', 'through'] as const) : (['direct', 'through'] as const);
+    type Path = (typeof paths)[number];
+    const targetOf = (path: Path) => (path === 'direct' ? t.direct : path === 'ceiling' ? { ...t.direct, origin: ceiling!.origin } : t.through);
+    // the gateway columns of a ceiling row are the ceiling proxy's
+    const pidOf = (path: Path): number => (path === 'ceiling' ? ceiling!.proc.pid! : gw.pid);
+    const bodyOf = (path: Path): BodyName => (path === 'through' ? REQUEST : `${REQUEST}-direct`);
+    const acc = new Map<Path, { r?: LoadResult; gw: number; mock: number; lg: number; mem: { stop(): number } | null }>();
+    // warm-up first (connections, JIT), each path once; its peak RSS counts from here
     for (const path of paths) {
-      const target = path === 'direct' ? t.direct : path === 'ceiling' ? { ...t.direct, origin: ceiling!.origin } : t.through;
-      // the gateway columns of a ceiling row are the ceiling proxy's
-      const pid = path === 'ceiling' ? ceiling!.proc.pid! : gw.pid;
-      const mem = path !== 'direct' ? sampleMemory(pid) : null;
-      // warm-up first (connections, JIT), then the measured run with CPU accounting
-      const body: BodyName = path === 'through' ? REQUEST : `${REQUEST}-direct`;
-      await lg.run({ ...target, body, concurrency: c, requests: 0, warmup: Math.max(WARMUP, c), maxMs: 1 });
-      const cpu0 = { gw: cpuMsOf(pid), mock: cpuMsOf(mock.proc.pid!), lg: cpuMsOf(lg.proc.pid!) };
-      const r = await lg.run({ ...target, body, concurrency: c, requests, warmup: 0, maxMs: quick ? 6_000 : 15_000 });
-      const per = (a: number, b: number): number => (r.completed + r.errors > 0 ? (b - a) / (r.completed + r.errors) : Number.NaN);
+      acc.set(path, { gw: 0, mock: 0, lg: 0, mem: path !== 'direct' ? sampleMemory(pidOf(path)) : null });
+      await lg.run({ ...targetOf(path), body: bodyOf(path), concurrency: c, requests: 0, warmup: Math.max(WARMUP, c), maxMs: 1 });
+    }
+    // Then the paths take turns (the order reversed every other round), so that a machine that slows down for a
+    // minute slows each path's figure alike instead of one; CPU is summed over a path's rounds.
+    for (let round = 0; round < STREAM_ROUNDS; round++) {
+      for (const path of round % 2 === 0 ? paths : [...paths].reverse()) {
+        const target = targetOf(path);
+        const pid = pidOf(path);
+        const a = acc.get(path)!;
+        await lg.run({ ...target, body: bodyOf(path), concurrency: c, requests: 0, warmup: c, maxMs: 1 });
+        const cpu0 = { gw: cpuMsOf(pid), mock: cpuMsOf(mock.proc.pid!), lg: cpuMsOf(lg.proc.pid!) };
+        const r = await lg.run({ ...target, body: bodyOf(path), concurrency: c, requests: Math.ceil(requests / STREAM_ROUNDS), warmup: 0, maxMs: (quick ? 6_000 : 15_000) / STREAM_ROUNDS });
+        a.gw += cpuMsOf(pid) - cpu0.gw;
+        a.mock += cpuMsOf(mock.proc.pid!) - cpu0.mock;
+        a.lg += cpuMsOf(lg.proc.pid!) - cpu0.lg;
+        a.r = mergeResults(a.r, r);
+      }
+    }
+    for (const path of paths) {
+      const a = acc.get(path)!;
+      const r = a.r!;
+      const per = (ms: number): number => (r.completed + r.errors > 0 ? ms / (r.completed + r.errors) : Number.NaN);
       const row: StreamRow = {
         path, mock: MOCK_MODE, request: REQUEST, replyDeltas: REPLY, concurrency: c, requests: r.completed + r.errors, completed: r.completed, errors: r.errors, errorSamples: r.errorSamples,
         rps: (r.completed / r.wallMs) * 1000,
         ttfb: summarize(r.ttfb), ttft: summarize(r.ttft), total: summarize(r.total),
         kbPerReply: r.bytes / 1024 / Math.max(1, r.completed + r.errors),
-        mockCpuMsPerReq: per(cpu0.mock, cpuMsOf(mock.proc.pid!)),
-        loadgenCpuMsPerReq: per(cpu0.lg, cpuMsOf(lg.proc.pid!)),
+        mockCpuMsPerReq: per(a.mock),
+        loadgenCpuMsPerReq: per(a.lg),
         loadavg: loadavg1(),
       };
       if (path !== 'direct') {
-        row.gatewayCpuMsPerReq = per(cpu0.gw, cpuMsOf(pid));
-        row.gatewayPeakRssMb = mem!.stop();
+        row.gatewayCpuMsPerReq = per(a.gw);
+        row.gatewayPeakRssMb = a.mem!.stop();
       }
       rows.push(row);
       log(`streams ${String(c).padStart(3)} ${path.padEnd(7)}: ${row.rps.toFixed(1)} req/s, first text p50 ${row.ttft.p50.toFixed(2)} ms p95 ${row.ttft.p95.toFixed(2)} ms, errors ${row.errors}` +
