@@ -182,13 +182,13 @@ async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mo
       await lg.run({ ...targetOf(path), body: bodyOf(path), concurrency: c, requests: 0, warmup: Math.max(WARMUP, c), maxMs: 1 });
     }
     // Then the paths take turns (the order reversed every other round), so that a machine that slows down for a
-    // minute slows each path's figure alike instead of one; CPU is summed over a path's rounds.
+    // minute slows each path's figure alike instead of one; CPU is summed over a path's rounds. The load
+    // generator keeps each origin's connections (bench/load-worker.ts), so a round needs no warm-up of its own.
     for (let round = 0; round < STREAM_ROUNDS; round++) {
       for (const path of round % 2 === 0 ? paths : [...paths].reverse()) {
         const target = targetOf(path);
         const pid = pidOf(path);
         const a = acc.get(path)!;
-        await lg.run({ ...target, body: bodyOf(path), concurrency: c, requests: 0, warmup: c, maxMs: 1 });
         const cpu0 = { gw: cpuMsOf(pid), mock: cpuMsOf(mock.proc.pid!), lg: cpuMsOf(lg.proc.pid!) };
         const r = await lg.run({ ...target, body: bodyOf(path), concurrency: c, requests: Math.ceil(requests / STREAM_ROUNDS), warmup: 0, maxMs: (quick ? 6_000 : 15_000) / STREAM_ROUNDS });
         a.gw += cpuMsOf(pid) - cpu0.gw;
