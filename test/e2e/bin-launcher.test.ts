@@ -46,9 +46,9 @@ async function launch(nodeArgs: string[], extraEnv: Record<string, string>): Pro
 }
 
 describe('bin/packybridge.js memory settings', { skip }, () => {
-  test('by default: an 8 MB young generation (semi-space), heap growth of 50%, one malloc arena, mmap from 4 MB', async () => {
+  test('by default: a 4 MB young generation (semi-space), heap growth of 50%, one malloc arena, mmap from 4 MB', async () => {
     const { argv, env } = await launch([], {});
-    assert.ok(argv.includes('--max-semi-space-size=8'), argv.join(' '));
+    assert.ok(argv.includes('--max-semi-space-size=4'), argv.join(' '));
     assert.ok(argv.includes('--heap-growing-percent=50'), argv.join(' '));
     assert.equal(env.get('MALLOC_ARENA_MAX'), '1');
     assert.equal(env.get('MALLOC_MMAP_THRESHOLD_'), '4194304');
@@ -67,7 +67,7 @@ describe('bin/packybridge.js memory settings', { skip }, () => {
     assert.ok(argv.includes('--maglev'), argv.join(' '));
     assert.ok(!argv.includes('--no-maglev'), argv.join(' '));
     assert.ok(!argv.some((a) => a.startsWith('--invocation-count-for-turbofan')), argv.join(' '));
-    assert.ok(argv.includes('--max-semi-space-size=8'), 'the other settings are still added');
+    assert.ok(argv.includes('--max-semi-space-size=4'), 'the other settings are still added');
   });
 
   test('a TurboFan threshold given by the user: kept, and Maglev left as node has it', async () => {
@@ -86,7 +86,7 @@ describe('bin/packybridge.js memory settings', { skip }, () => {
   test('a setting the user gave wins, the others are still added', async () => {
     const { argv, env } = await launch(['--max-semi-space-size=16'], { MALLOC_ARENA_MAX: '4' });
     assert.ok(argv.includes('--max-semi-space-size=16'));
-    assert.ok(!argv.includes('--max-semi-space-size=8'), argv.join(' '));
+    assert.ok(!argv.includes('--max-semi-space-size=4'), argv.join(' '));
     assert.ok(argv.includes('--heap-growing-percent=50'));
     assert.equal(env.get('MALLOC_ARENA_MAX'), '4');
   });
