@@ -24,13 +24,14 @@ if (newer !== undefined) {
 // PACKYBRIDGE_NO_REEXEC=1 skips it. The young generation is 4 MB a semi-space (issue 11, round 16): each
 // scavenge frees the Buffers of the requests since the last (the socket reads of a reply that echoes a long
 // request, ~250 KB for a Claude Code request, and the request and upstream bodies), and with 8 MB ~50 requests'
-// worth, ~20 MB of them, piled up between two scavenges and reached V8's global limit (the next flag): a full
-// collection every ~100 requests at 16 streams, whose concurrent marking took 0.5-0.8 ms of CPU a request on
-// V8's worker threads. With 4 MB, ~3 full collections in 3,000 requests, 20-30 % less CPU a request at 16 and
-// 64 streams (1.8-2.0 against 2.2-2.6 ms), 35 % less at 300 KB, and 10-15 MB less peak RSS. The old
-// generation grows by 50% of what is alive, not 20%: with 20 the slack was smaller than the young generation,
-// and V8 ran a full collection every few requests (every 5-12 with 300 KB-1 MB bodies); 50 took a fifth to a
-// quarter off the CPU per request at 64-256 streams of 76 KB and 300 KB requests, for ~15-20 MB more RSS.
+// worth, ~20 MB of them, piled up between two scavenges and reached V8's global limit (the external-memory flag
+// below): a full collection every ~100 requests at 16 streams, whose concurrent marking took 0.5-0.8 ms of CPU
+// a request on V8's worker threads. With 4 MB, ~3 full collections in 3,000 requests, 10-30 % less CPU a
+// request at 16 and 64 streams (1.9-2.1 against 2.2-2.6 ms), 35 % less at 300 KB, and 10-15 MB less peak RSS.
+// The old generation grows by 50% of what is alive, not 20%: with 20 the slack was smaller than the young
+// generation, and V8 ran a full collection every few requests (every 5-12 with 300 KB-1 MB bodies); 50 took a
+// fifth to a quarter off the CPU per request at 64-256 streams of 76 KB and 300 KB requests, for ~15-20 MB more
+// RSS.
 const DEFAULT_FLAGS = { 'max-semi-space-size': '4', 'heap-growing-percent': '50' };
 // Asked of this node before they are added (an unknown V8 flag stops node at start), each group all or
 // nothing, and left out when the user gave any flag of the group (as --f, --no-f or --f=...):
