@@ -16,6 +16,7 @@ import { reasoningRefusedId } from '../routing/candidates.ts';
 import { describeAttempt, withFailoverAttempts } from './anthropic-errors.ts';
 import type { ClientProtocol, Exchange } from './protocol.ts';
 import { noteFailure, noteSuccess } from './credential-health.ts';
+import { TurnWrites } from '../server/turn-writes.ts';
 
 /** Internal knobs; tests shorten them. pingMs: silence on a stream before a keep-alive goes out (a stream not
  * yet started is started first, with its opening event); retry: short retries of the last candidate. */
@@ -261,6 +262,8 @@ async function attemptNow(ctx: RelayContext, protocol: ClientProtocol, c: Candid
       return { served: brokenOff(ctx, protocol, ex, c, asUpstreamError(e, c)) };
     }
     commit();
+    // after the opening: what one turn's reads bring leaves in one socket write
+    const turn = new TurnWrites(res);
     try {
       while (!ended && !ex.finished) {
         const piece = await ex.next();
@@ -270,17 +273,18 @@ async function attemptNow(ctx: RelayContext, protocol: ClientProtocol, c: Candid
         if (res.destroyed) { ex.close(); return { served: { ...ex.outcome(), status: 499, ttfbMs: ctx.ttfbMs, clientAborted: true, candidate: c, tried: 0 } }; }
         lastWriteAt = Date.now();
         // the reply's last piece ends the response in the same write (no write of its own for the end of the body)
-        if (ex.finished) res.end(piece);
-        else if (!res.write(piece)) await drained(res);
+        if (ex.finished) turn.end(piece);
+        else if (!turn.write(piece)) await drained(res);
       }
     } catch (e) {
+      turn.flush();
       return { served: brokenOff(ctx, protocol, ex, c, asUpstreamError(e, c)) };
     }
     // The reply is whole: it is recorded now, and the upstream is read to its end apart, so that its connection
     // goes back to the pool. What the upstream does after its last event (its body left open past idle-ms, a
     // reset) is not a failure of this request.
     if (!ended && ex.finished) void readToEnd(ex);
-    if (!res.writableEnded) res.end();
+    turn.end();
     const o = ex.outcome();
     if (o.errorKind) countError(ctx, c, o.errorKind);
     return { served: { ...o, ttfbMs: ctx.ttfbMs, candidate: c, tried: 0 } };
