@@ -1,17 +1,17 @@
 // Translation alone, in one thread (= per core, timed in CPU time): Responses events in, Anthropic SSE text
 // out, no sockets.
-//   decode+translate: SSE bytes -> createResponsesEventDecoder -> StreamTranslator -> SseWriter (what the
+//   decode+translate: SSE bytes -> createResponsesEventDecoder -> StreamTranslator -> serializeEvents (what the
 //                     gateway does per upstream chunk); chunked one event per chunk, as a live stream arrives
-//   translate:        parsed events -> StreamTranslator -> SseWriter
+//   translate:        parsed events -> StreamTranslator -> serializeEvents
 // Streams: the recorded-style fixtures in test/fixtures/responses/*.jsonl and generated long streams.
 // Usage: node bench/translate.ts [--ms 4000] [--json]
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import type { ResponsesEvent } from '../src/wire/responses-stream.ts';
+import type { StreamEvent } from '../src/wire/anthropic-stream.ts';
 import { StreamTranslator } from '../src/translate/stream-to-anthropic.ts';
 import { createResponsesEventDecoder } from '../src/upstream/sse-events.ts';
-import { SseWriter } from '../src/server/sse.ts';
+import { serializeEvents } from '../src/server/sse.ts';
 import { functionCalls, longText, reasoningThenText, toSse } from '../test/support/response-scenarios.ts';
 import type { Scenario } from '../test/support/response-scenarios.ts';
 
@@ -61,15 +61,11 @@ function loadStreams(): Stream[] {
   });
 }
 
-/** A ServerResponse stand-in: counts what SseWriter writes. */
+/** Counts the bytes of the frames written. */
 class Sink {
   bytes = 0;
-  writeHead(): this { return this; }
-  write(chunk: string): boolean { this.bytes += chunk.length; return true; }
-  end(chunk?: string): void { if (chunk) this.bytes += chunk.length; }
-  on(): this { return this; }
-  off(): this { return this; }
-  get writableEnded(): boolean { return false; }
+  /** the frames of one batch, as the relay writes them (a chunk's events at once) */
+  write(events: StreamEvent[]): void { if (events.length > 0) this.bytes += serializeEvents(events).length; }
 }
 
 function runDecodeTranslate(s: Stream & { bounds?: number[] }, sink: Sink): number {
@@ -78,19 +74,19 @@ function runDecodeTranslate(s: Stream & { bounds?: number[] }, sink: Sink): numb
   for (const len of s.bounds ?? [s.chunks.length]) {
     const dec = createResponsesEventDecoder();
     const t = new StreamTranslator({ model: 'claude-sonnet-4-5' });
-    const sse = new SseWriter(sink as unknown as ServerResponse);
-    sse.start({});
     for (let i = at; i < at + len; i++) {
       const evs = dec.push(s.chunks[i]);
+      const out: StreamEvent[] = [];
       for (let j = 0; j < evs.length; j++) {
-        const out = t.push(evs[j]);
-        if (out.length > 0) sse.write(out);
+        t.push(evs[j], out);
         n++;
       }
+      sink.write(out);
     }
-    for (const ev of dec.end()) { sse.write(t.push(ev)); n++; }
-    sse.write(t.end());
-    sse.end();
+    const rest: StreamEvent[] = [];
+    for (const ev of dec.end()) { t.push(ev, rest); n++; }
+    for (const ev of t.end()) rest.push(ev);
+    sink.write(rest);
     at += len;
   }
   return n;
@@ -100,14 +96,8 @@ function runTranslate(s: Stream & { bounds?: number[] }, sink: Sink): number {
   let at = 0;
   for (const len of s.bounds ?? [s.events.length]) {
     const t = new StreamTranslator({ model: 'claude-sonnet-4-5' });
-    const sse = new SseWriter(sink as unknown as ServerResponse);
-    sse.start({});
-    for (let i = at; i < at + len; i++) {
-      const out = t.push(s.events[i]);
-      if (out.length > 0) sse.write(out);
-    }
-    sse.write(t.end());
-    sse.end();
+    for (let i = at; i < at + len; i++) sink.write(t.push(s.events[i]));
+    sink.write(t.end());
     at += len;
   }
   return s.events.length;

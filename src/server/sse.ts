@@ -1,10 +1,6 @@
-// Writes Anthropic SSE events to a raw HTTP response: back-pressure, keep-alive pings, and one socket write
-// per event-loop tick. Every event of one upstream chunk is translated in the same tick; they go out as one
-// res.write at the end of it (process.nextTick), not one chunked-encoding frame (and writev entry) each.
-import type { ServerResponse } from 'node:http';
+// Anthropic SSE frames: one event's, and a batch's (what one upstream chunk translated to), with runs of deltas
+// joined. The relay writes them (relay/relay.ts: the opening at once, then a turn's pieces in one write).
 import type { Delta, StreamEvent } from '../wire/anthropic-stream.ts';
-
-const PING = 'event: ping\ndata: {"type": "ping"}\n\n';
 
 /**
  * One SSE frame: `event: <type>\ndata: <JSON>\n\n`. Content block deltas (nearly all of the traffic) are
@@ -78,101 +74,5 @@ function withText(d: Delta, text: string): Delta {
     case 'text_delta': return { type: 'text_delta', text };
     case 'input_json_delta': return { type: 'input_json_delta', partial_json: text };
     default: return { type: 'thinking_delta', thinking: text };
-  }
-}
-
-function flushTick(w: SseWriter): void {
-  w.flush();
-}
-
-export class SseWriter {
-  readonly res: ServerResponse;
-  started = false;
-  closed = false;
-  lastWriteAt = 0;
-  #timer: NodeJS.Timeout | undefined;
-  /** Frames written this tick, not yet handed to the socket. */
-  #pending = '';
-  #flushQueued = false;
-
-  constructor(res: ServerResponse) {
-    this.res = res;
-  }
-
-  start(headers: Record<string, string>): void {
-    if (this.started) return;
-    this.started = true;
-    this.res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      ...headers,
-    });
-    this.lastWriteAt = Date.now();
-  }
-
-  /**
-   * Queues a batch of events for this tick's write. Returns a promise when the socket is over its
-   * high-water mark: resolves once it drained (or closed); the caller should wait before writing more.
-   */
-  write(events: StreamEvent[]): Promise<void> | undefined {
-    if (this.closed || events.length === 0) return undefined;
-    let chunk = this.#pending;
-    for (let i = 0; i < events.length; i++) chunk += serializeEvent(events[i]);
-    this.#pending = chunk;
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      process.nextTick(flushTick, this);
-    }
-    if (!this.res.writableNeedDrain || this.res.destroyed) return undefined;
-    return new Promise((resolve) => {
-      const done = () => { this.res.off('drain', done); this.res.off('close', done); resolve(); };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
-  }
-
-  /** Hands what this tick wrote to the socket now (runs by itself at the end of the tick). */
-  flush(): void {
-    this.#flushQueued = false;
-    if (this.#pending === '') return;
-    const chunk = this.#pending;
-    this.#pending = '';
-    if (this.closed || this.res.destroyed || this.res.writableEnded) return;
-    this.lastWriteAt = Date.now();
-    this.res.write(chunk);
-  }
-
-  /**
-   * Sends `ping` whenever nothing was written for `everyMs`. Before the stream has started, a due ping first
-   * calls `beforeStart` (which starts it).
-   */
-  keepAlive(everyMs: number, beforeStart: () => void): void {
-    if (!this.started) this.lastWriteAt = Date.now();
-    this.#timer = setInterval(() => {
-      if (this.closed || Date.now() - this.lastWriteAt < everyMs) return;
-      if (!this.started) beforeStart();
-      this.#pending += PING;
-      this.flush();
-    }, Math.max(50, Math.floor(everyMs / 2)));
-    this.#timer.unref();
-  }
-
-  /** Stops the keep-alive pings (and their beforeStart call), e.g. when another writer takes the response over. */
-  stopKeepAlive(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  end(): void {
-    this.stopKeepAlive();
-    if (this.closed) return;
-    this.closed = true;
-    const rest = this.#pending;
-    this.#pending = '';
-    if (this.res.writableEnded) return;
-    if (rest !== '' && !this.res.destroyed) this.res.end(rest);
-    else this.res.end();
   }
 }

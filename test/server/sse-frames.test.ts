@@ -6,6 +6,24 @@ import assert from 'node:assert/strict';
 import { serializeEvent, serializeEvents } from '../../src/server/sse.ts';
 import type { StreamEvent } from '../../src/wire/anthropic-stream.ts';
 
+const TEXTS = ['', 'plain', 'quote " backslash \\ slash /', 'new\nline\ttab\r', 'ünïcödé 日本語 🎉', '\u0000\u001f\u2028\u2029', '\ud800 lone surrogate'];
+
+test('serializeEvent: every delta kind gives exactly `event: <type>\\ndata: <JSON.stringify(ev)>\\n\\n`', () => {
+  const events: StreamEvent[] = [];
+  for (const t of TEXTS) {
+    events.push({ type: 'content_block_delta', index: 3, delta: { type: 'text_delta', text: t } });
+    events.push({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: t } });
+    events.push({ type: 'content_block_delta', index: 12, delta: { type: 'thinking_delta', thinking: t } });
+    events.push({ type: 'content_block_delta', index: 1, delta: { type: 'signature_delta', signature: t } });
+  }
+  events.push(
+    { type: 'message_stop' },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'error', error: { type: 'api_error', message: 'boom "x"' } },
+  );
+  for (const ev of events) assert.equal(serializeEvent(ev), `event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`, JSON.stringify(ev));
+});
+
 const text = (index: number, t: string): StreamEvent => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: t } });
 const json = (index: number, t: string): StreamEvent => ({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: t } });
 const think = (index: number, t: string): StreamEvent => ({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: t } });
