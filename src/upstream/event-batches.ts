@@ -12,10 +12,7 @@
 // that flushes each event, read a little late) has undici push each of them in turn, synchronously, and the
 // reader, resumed in a microtask, gets all their events at once. The relay then writes them to its client in one
 // socket write, not in one a chunk or two. Only the first content is not joined by what follows it in its read:
-// the chunks after it are kept as they came, not decoded, until the reader (its first text written) asks again,
-// so the first text does not wait for the rest of the read to be decoded. The body is not paused for that: the
-// socket is read on in the same turn, and what the rest of the reply brings leaves in one write with the rest
-// of the first chunk (server/turn-writes.ts) instead of waiting for the next turn's read.
+// the body pauses after it, so the first text does not wait for the rest of the read to be decoded.
 import type { Readable } from 'node:stream';
 import type { ResponsesEvent } from '../wire/responses-stream.ts';
 import type { PostReply } from './http.ts';
@@ -26,9 +23,6 @@ import { IdleWatch } from './idle-watch.ts';
 type Step = IteratorResult<ResponsesEvent[], undefined>;
 
 const DONE: Step = Object.freeze({ done: true, value: undefined });
-
-/** Bytes kept undecoded after the first content before the body pauses (the reader normally asks at once). */
-const HELD_BYTES = 256 * 1024;
 
 /** A batch that holds content the client sees: a text, reasoning or tool-argument delta. */
 function hasContent(events: ResponsesEvent[]): boolean {
@@ -53,15 +47,8 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   #handing: ResponsesEvent[] | null = null;
   /** a content delta has been delivered (the first one pauses the body until the reader asks again) */
   #content = false;
-  /** the first content was delivered and the reader has not asked again: chunks are kept, not decoded */
+  /** the body was paused at the first content delta: the next read resumes it */
   #heldAtContent = false;
-  /** the chunks kept since the first content, in order (null: none) */
-  #held: Buffer[] | null = null;
-  #heldBytes = 0;
-  /** the body ended while chunks were kept: the end is taken after them */
-  #endHeld = false;
-  /** the kept chunks are being decoded */
-  #taking = false;
   /** set once the body ended or failed: what the reader gets after the queue */
   #error: Error | null = null;
   #ended = false;
@@ -121,16 +108,8 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   }
 
   readonly #onData = (chunk: Buffer): void => {
-    if (this.#heldAtContent) this.#hold(chunk);
-    else this.#chunk(chunk);
+    this.#chunk(chunk);
   };
-
-  #hold(chunk: Buffer): void {
-    (this.#held ??= []).push(chunk);
-    this.#heldBytes += chunk.length;
-    // a reader that does not come back soon: the upstream waits in the body, as for a batch nobody reads
-    if (this.#heldBytes >= HELD_BYTES && !this.#ended) this.#body.pause();
-  }
 
   #chunk(chunk: Buffer): void {
     if (this.#ended) return;
@@ -158,15 +137,17 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
       queueMicrotask(this.#handOver);
     } else {
       this.#queued = events;
-      // (the kept chunks are decoded for a reader that is asking now: it takes them at once)
-      if (!this.#ended && !this.#taking) this.#body.pause();
+      if (!this.#ended) this.#body.pause();
     }
-    // The first content goes to the reader before the rest of its read is decoded: the turn's later chunks are
-    // kept as they come until the reader, its first text written, asks for more. (A batch that waits for its
-    // reader has paused the body already.)
+    // The first content goes to the reader before the rest of its read is decoded: the body pauses here (the
+    // turn's later chunks wait in it) until the reader, its first text written, asks for more. (A batch that
+    // waits for its reader has paused the body already.)
     if (!this.#content && hasContent(events)) {
       this.#content = true;
-      if (this.#queued === null && !this.#ended) this.#heldAtContent = true;
+      if (this.#queued === null && !this.#ended) {
+        this.#heldAtContent = true;
+        this.#body.pause();
+      }
     }
   }
 
@@ -180,35 +161,15 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
     if (this.#heldAtContent && this.#waiting.length > 0) this.#release();
   };
 
-  /** the chunks kept since the first content are decoded (then the end, if it came), and the body flows again */
+  /** the body held at the first content flows again (unless a batch waits for its reader) */
   #release(): void {
-    this.#takeHeld();
-    if (this.#endHeld) {
-      this.#endHeld = false;
-      this.#onEnd();
-    }
-    if (this.#queued === null && !this.#ended) this.#body.resume();
-  }
-
-  /** decodes the chunks kept since the first content, in order */
-  #takeHeld(): void {
     this.#heldAtContent = false;
-    const held = this.#held;
-    if (held === null) return;
-    this.#held = null;
-    this.#heldBytes = 0;
-    this.#taking = true;
-    for (let i = 0; i < held.length && !this.#ended; i++) this.#chunk(held[i]);
-    this.#taking = false;
+    if (this.#queued === null && !this.#ended) this.#body.resume();
   }
 
   readonly #onEnd = (): void => {
     if (this.#ended) return;
     this.#drained = true;
-    if (this.#heldAtContent) {
-      this.#endHeld = true;
-      return;
-    }
     let rest: ResponsesEvent[];
     try {
       rest = this.#decoder.end();
@@ -222,15 +183,10 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
   };
 
   readonly #onError = (err: Error): void => {
-    // what came before the error is the reader's first
-    if (!this.#ended) this.#takeHeld();
     this.#finish(this.#watch.stalled ? this.#watch.error(this.#reply) : this.#reply.failure(err));
   };
 
   readonly #onClose = (): void => {
-    // (after an end that waits for the chunks kept before it, the close is the body's own)
-    if (this.#ended || this.#endHeld) return;
-    this.#takeHeld();
     if (this.#ended) return;
     // closed before its end without an error event: the read was cut (an abort destroys the body this way)
     this.#finish(this.#watch.stalled ? this.#watch.error(this.#reply) : this.#reply.failure(this.#body.errored ?? prematureClose()));
@@ -241,9 +197,6 @@ export class EventBatches implements AsyncIterableIterator<ResponsesEvent[], und
     if (this.#ended) return;
     this.#ended = true;
     this.#watch.stop();
-    this.#held = null;
-    this.#heldAtContent = false;
-    this.#endHeld = false;
     const body = this.#body;
     body.off('data', this.#onData);
     body.off('end', this.#onEnd);
