@@ -41,26 +41,30 @@ export class TurnWrites {
     this.#pending = [];
     const res = this.#res;
     if (res.destroyed || res.writableEnded) return;
-    if (out.length === 1) res.write(out[0]);
-    else if (out.every((p) => typeof p === 'string')) res.write(out.join(''));
-    else {
-      res.socket?.cork();
-      for (const p of out) res.write(p);
-      res.socket?.uncork();
-    }
+    send(res, out, false);
   }
 
   /** Ends the response: what this turn queued and `last` leave in one write with the end of the body. */
   end(last?: Piece): void {
     const out = this.#pending;
     this.#pending = [];
-    const res = this.#res;
-    if (res.writableEnded) return;
-    if (out.length === 0) { if (last === undefined) res.end(); else res.end(last); return; }
+    if (this.#res.writableEnded) return;
     if (last !== undefined) out.push(last);
-    if (out.every((p) => typeof p === 'string')) { res.end(out.join('')); return; }
-    res.socket?.cork();
-    for (const p of out) res.write(p);
-    res.end();
+    send(this.#res, out, true);
   }
+}
+
+/** `pieces` in one socket write (strings joined; Buffers corked together), and the end of the body if `ending`. */
+function send(res: ServerResponse, pieces: Piece[], ending: boolean): void {
+  if (pieces.length <= 1 || pieces.every((p) => typeof p === 'string')) {
+    const chunk = pieces.length === 1 ? pieces[0] : pieces.join('');
+    if (ending) res.end(chunk);
+    else res.write(chunk);
+    return;
+  }
+  res.socket?.cork();
+  for (const p of pieces) res.write(p);
+  // end() uncorks the socket fully
+  if (ending) res.end();
+  else res.socket?.uncork();
 }
