@@ -21,7 +21,8 @@
 //   --profile-streams 16         streams of the profile phase (64: where the cost per request grows)
 //   --per-event                  the mock writes one event per write (a slow floor: the old default)
 //   --events-per-write N         the mock writes N events per write, one write per event-loop turn
-//   --no-ceiling                 latency and streams phases without the ceiling proxy (bench/ceiling-proxy.ts) rows
+//   --no-ceiling                 latency and streams phases without the reference rows: the ceiling proxy
+//                                (bench/ceiling-proxy.ts) and, in the latency phase, the byte pipe (bench/byte-pipe.ts)
 //   --no-echo                    the mock's response objects without the request's instructions and tools (the real API
 //                                echoes them: ~70 KB of tools in each of 3 events for a Claude Code request; before round 12)
 //   --ceiling-events             the ceiling proxy also parses and re-serialises every reply event (a tighter bound)
@@ -36,7 +37,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  CLIENT_KEY, ROOT, cpuMsOf, startCeiling, type Ceiling, ensureBuilt, killAllSync, memoryOf, removeDir, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll,
+  CLIENT_KEY, ROOT, cpuMsOf, startBytePipe, type BytePipe, startCeiling, type Ceiling, ensureBuilt, killAllSync, memoryOf, removeDir, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll,
   type Gateway, type LoadGen, type Mock,
 } from './procs.ts';
 import type { LoadResult, LoadSpec } from './load-worker.ts';
@@ -123,13 +124,17 @@ function mergeResults(a: LoadResult | undefined, b: LoadResult): LoadResult {
   };
 }
 
-/** Added latency at 1 stream: direct and through, small and --request, interleaved in rounds so drift hits both alike. */
-async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?: Ceiling): Promise<LatencyRow[]> {
+/**
+ * Added latency at 1 stream: direct and through, small and --request, interleaved in rounds so drift hits both
+ * alike. The references: the byte pipe (any process in the path) and the ceiling proxy (a bare Node proxy).
+ */
+async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?: Ceiling, pipe?: BytePipe): Promise<LatencyRow[]> {
   const rounds = quick ? 2 : 8;
   const perRound = quick ? 40 : 100;
   const sizes = [...new Set(['small', REQUEST])];
   const kinds = sizes.flatMap((size) => [
     { key: `direct-${size}`, target: t.direct, body: `${size}-direct` },
+    ...(pipe ? [{ key: `pipe-${size}`, target: { ...t.direct, origin: pipe.origin }, body: `${size}-direct` }] : []),
     ...(ceiling ? [{ key: `ceiling-${size}`, target: { ...t.direct, origin: ceiling.origin }, body: `${size}-direct` }] : []),
     { key: `through-${size}`, target: t.through, body: size },
   ]);
@@ -154,8 +159,11 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?
     };
     const k = acc.get(`ceiling-${size}`);
     if (k) row.ceilingAddedTtftP50 = summarize(k.ttft).p50 - summarize(d.ttft).p50;
+    const p = acc.get(`pipe-${size}`);
+    if (p) row.pipeAddedTtftP50 = summarize(p.ttft).p50 - summarize(d.ttft).p50;
     rows.push(row);
     log(`latency ${size}: time to first text p50 direct ${row.direct.ttft.p50.toFixed(3)} ms, through ${row.through.ttft.p50.toFixed(3)} ms, added ${row.addedTtftP50.toFixed(3)} ms` +
+      (row.pipeAddedTtftP50 !== undefined ? `; a byte pipe adds ${row.pipeAddedTtftP50.toFixed(3)} ms` : '') +
       (row.ceilingAddedTtftP50 !== undefined ? `; the ceiling proxy adds ${row.ceilingAddedTtftP50.toFixed(3)} ms` : ''));
   }
   return rows;
@@ -386,10 +394,12 @@ async function main(): Promise<void> {
       log('added latency at 1 stream...');
       await withServers(`text:${SHORT_REPLY}`, 'per-event', async (t, mock) => {
         const ceiling = opt['no-ceiling'] ? undefined : await startCeiling(mock.url, opt['ceiling-events']);
+        const pipe = opt['no-ceiling'] ? undefined : await startBytePipe(mock.url);
         try {
-          results.latency = await latencyPhase(lg, t, ceiling);
+          results.latency = await latencyPhase(lg, t, ceiling, pipe);
         } finally {
           if (ceiling) await stop(ceiling.proc);
+          if (pipe) await stop(pipe.proc);
         }
       });
     }

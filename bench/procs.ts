@@ -75,6 +75,17 @@ export async function startCeiling(upstreamUrl: string, events = false): Promise
   return { origin: m[1], proc };
 }
 
+export interface BytePipe { origin: string; proc: ChildProcess }
+
+/** The byte pipe (bench/byte-pipe.ts) in front of `upstreamUrl`: copies bytes both ways, parses nothing. */
+export async function startBytePipe(upstreamUrl: string): Promise<BytePipe> {
+  const proc = track(spawn(process.execPath, [...TS_FLAGS, ...GUARD, join(ROOT, 'bench/byte-pipe.ts'), upstreamUrl], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
+  const m = await firstLine(proc, proc.stdout!, /^pipe (http:\/\/127\.0\.0\.1:\d+)$/, 'the byte pipe');
+  proc.stdout!.resume();
+  proc.stderr!.resume();
+  return { origin: m[1], proc };
+}
+
 export interface Gateway { origin: string; proc: ChildProcess; dir: string; pid: number }
 
 export const CLIENT_KEY = 'bench-client-key';

@@ -98,3 +98,36 @@ test('markdownReport: the paced rows as measured (streams per core from CPU per 
   assert.deepEqual(rows[0].split('|').map((c) => c.trim()).slice(1, -1), ['64', '44.2', '192', '35', '5.417', '22.53', '185', '135', '0', '1.7']);
   assert.deepEqual(rows[1].split('|').map((c) => c.trim()).slice(1, -1), ['256', '41.0', '700', '120', '4.688', '19.50', '213', '190', '1', '3.1']);
 });
+
+test('evaluateTargets and markdownReport: the latency phase\'s references, the byte pipe beside the ceiling proxy, reported not judged', () => {
+  const s = (p50: number) => ({ p50, p95: p50 * 1.5, p99: p50 * 2, mean: p50, min: 0, max: p50 * 3, n: 800 }) as unknown as StreamRow['ttft'];
+  const latency = (size: string, direct: number, through: number, refs: { pipe?: number; ceiling?: number }) => ({
+    size, kb: size === 'small' ? 3.2 : 76.4, requests: 1600, errors: 0, errorSamples: [],
+    direct: { ttfb: s(direct), ttft: s(direct) }, through: { ttfb: s(through), ttft: s(through) },
+    addedTtftP50: through - direct, addedTtftP95: (through - direct) * 1.5,
+    ...(refs.pipe !== undefined ? { pipeAddedTtftP50: refs.pipe } : {}),
+    ...(refs.ceiling !== undefined ? { ceilingAddedTtftP50: refs.ceiling } : {}),
+  });
+  const r = { ...results([]), latency: [latency('small', 0.3, 1.1, { pipe: 0.15, ceiling: 0.36 }), latency('cc76k', 1.0, 2.1, { pipe: 0.31, ceiling: 1.48 })] } as Results;
+  const rows = evaluateTargets(r);
+  const judged = rows.find((t) => t.name === 'added time to first text, 1 stream, cc76k request (p50)')!;
+  close(judged.value, 1.1, 'the gateway\'s added time');
+  assert.equal(judged.pass, false);
+  assert.ok(!judged.informational, 'the issue\'s target is judged');
+  const pipe = rows.find((t) => t.name === 'added time to first text, 1 stream, cc76k request, byte pipe (p50)')!;
+  close(pipe.value, 0.31, 'the byte pipe, for the --request body');
+  assert.equal(pipe.informational, true);
+  assert.match(pipe.note ?? '', /any process in the path/);
+  const ceiling = rows.find((t) => t.name === 'added time to first text, 1 stream, cc76k request, ceiling proxy (p50)')!;
+  close(ceiling.value, 1.48, 'the ceiling proxy');
+  assert.equal(ceiling.informational, true);
+  assert.ok(rows.indexOf(pipe) < rows.indexOf(ceiling), 'the least first');
+  const md = markdownReport(r);
+  assert.match(md, /\| added first text p50 *\| *byte pipe adds, p50 *\| *ceiling proxy adds, p50 *\| *errors \|/);
+  assert.match(md, /\| cc76k \(76\.4 KB\) \|.*\| +1\.100 \| +0\.310 \| +1\.480 \| +0 \|/);
+  // results from before the byte pipe: its cells are empty, its target row absent
+  const old = { ...r, latency: [latency('cc76k', 1.0, 2.1, { ceiling: 1.48 })] } as Results;
+  const oldRows = evaluateTargets(old);
+  assert.equal(oldRows.some((t) => t.name.includes('byte pipe')), false);
+  assert.match(markdownReport(old), /\| cc76k \(76\.4 KB\) \|.*\| +1\.100 \| +\| +1\.480 \| +0 \|/);
+});
