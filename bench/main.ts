@@ -48,6 +48,7 @@ import { summarize, type Summary } from './stats.ts';
 import { evaluateTargets, markdownReport, type CostRow, type PacedRow, type Results, type StreamRow, type LatencyRow } from './report.ts';
 import { formatProfile, summarizeProfile, type Profile } from './cpuprofile-top.ts';
 import { WARMUP } from './warmup.ts';
+import { machineTicks, StealMeter } from './machine-ticks.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -94,18 +95,6 @@ function machine(): Results['machine'] {
   return { cpu, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}`, loadavgAtStart: loadavg };
 }
 
-/** Busy and total CPU ticks of the whole machine (/proc/stat), to tell how much other processes used. */
-function machineTicks(): { busy: number; total: number } {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = f[3] + (f[4] ?? 0);
-    const total = f.reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return { busy: Number.NaN, total: Number.NaN };
-  }
-}
-
 interface Target { origin: string; path: string; headers: Record<string, string>; mode: LoadSpec['mode'] }
 
 function targets(mock: Mock, gw: Gateway): { direct: Target; through: Target; count: Target } {
@@ -139,12 +128,15 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?
     { key: `through-${size}`, target: t.through, body: size },
   ]);
   const acc = new Map<string, LoadResult>();
+  const steal = new StealMeter();
+  steal.start();
   for (let r = 0; r < rounds; r++) {
     for (const k of kinds) {
       const res = await lg.run({ ...k.target, body: k.body, concurrency: 1, requests: perRound, warmup: r === 0 ? WARMUP : 3, maxMs: 20_000 });
       acc.set(k.key, mergeResults(acc.get(k.key), res));
     }
   }
+  steal.stop();
   const rows: LatencyRow[] = [];
   for (const size of sizes) {
     const d = acc.get(`direct-${size}`)!;
@@ -156,6 +148,7 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?
       through: { ttfb: summarize(th.ttfb), ttft: summarize(th.ttft) },
       addedTtftP50: summarize(th.ttft).p50 - summarize(d.ttft).p50,
       addedTtftP95: summarize(th.ttft).p95 - summarize(d.ttft).p95,
+      stealPct: steal.pct,
     };
     const k = acc.get(`ceiling-${size}`);
     if (k) row.ceilingAddedTtftP50 = summarize(k.ttft).p50 - summarize(d.ttft).p50;
@@ -164,7 +157,8 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?
     rows.push(row);
     log(`latency ${size}: time to first text p50 direct ${row.direct.ttft.p50.toFixed(3)} ms, through ${row.through.ttft.p50.toFixed(3)} ms, added ${row.addedTtftP50.toFixed(3)} ms` +
       (row.pipeAddedTtftP50 !== undefined ? `; a byte pipe adds ${row.pipeAddedTtftP50.toFixed(3)} ms` : '') +
-      (row.ceilingAddedTtftP50 !== undefined ? `; the ceiling proxy adds ${row.ceilingAddedTtftP50.toFixed(3)} ms` : ''));
+      (row.ceilingAddedTtftP50 !== undefined ? `; the ceiling proxy adds ${row.ceilingAddedTtftP50.toFixed(3)} ms` : '') +
+      `; steal ${row.stealPct!.toFixed(1)} %`);
   }
   return rows;
 }
@@ -183,10 +177,10 @@ async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mo
     // the gateway columns of a ceiling row are the ceiling proxy's
     const pidOf = (path: Path): number => (path === 'ceiling' ? ceiling!.proc.pid! : gw.pid);
     const bodyOf = (path: Path): BodyName => (path === 'through' ? REQUEST : `${REQUEST}-direct`);
-    const acc = new Map<Path, { r?: LoadResult; gw: number; mock: number; lg: number; mem: { stop(): number } | null }>();
+    const acc = new Map<Path, { r?: LoadResult; gw: number; mock: number; lg: number; mem: { stop(): number } | null; steal: StealMeter }>();
     // warm-up first (connections, JIT), each path once; its peak RSS counts from here
     for (const path of paths) {
-      acc.set(path, { gw: 0, mock: 0, lg: 0, mem: path !== 'direct' ? sampleMemory(pidOf(path)) : null });
+      acc.set(path, { gw: 0, mock: 0, lg: 0, mem: path !== 'direct' ? sampleMemory(pidOf(path)) : null, steal: new StealMeter() });
       await lg.run({ ...targetOf(path), body: bodyOf(path), concurrency: c, requests: 0, warmup: Math.max(WARMUP, c), maxMs: 1 });
     }
     // Then the paths take turns (the order reversed every other round), so that a machine that slows down for a
@@ -198,7 +192,9 @@ async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mo
         const pid = pidOf(path);
         const a = acc.get(path)!;
         const cpu0 = { gw: cpuMsOf(pid), mock: cpuMsOf(mock.proc.pid!), lg: cpuMsOf(lg.proc.pid!) };
+        a.steal.start();
         const r = await lg.run({ ...target, body: bodyOf(path), concurrency: c, requests: Math.ceil(requests / STREAM_ROUNDS), warmup: 0, maxMs: (quick ? 6_000 : 15_000) / STREAM_ROUNDS });
+        a.steal.stop();
         a.gw += cpuMsOf(pid) - cpu0.gw;
         a.mock += cpuMsOf(mock.proc.pid!) - cpu0.mock;
         a.lg += cpuMsOf(lg.proc.pid!) - cpu0.lg;
@@ -217,6 +213,7 @@ async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mo
         mockCpuMsPerReq: per(a.mock),
         loadgenCpuMsPerReq: per(a.lg),
         loadavg: loadavg1(),
+        stealPct: a.steal.pct,
       };
       if (path !== 'direct') {
         row.gatewayCpuMsPerReq = per(a.gw);
@@ -226,7 +223,7 @@ async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mo
       log(`streams ${String(c).padStart(3)} ${path.padEnd(7)}: ${row.rps.toFixed(1)} req/s, first text p50 ${row.ttft.p50.toFixed(2)} ms p95 ${row.ttft.p95.toFixed(2)} ms, errors ${row.errors}` +
         `, mock CPU ${((row.mockCpuMsPerReq * row.rps) / 10).toFixed(0)}%` +
         (row.gatewayPeakRssMb !== undefined ? `, gateway RSS ${row.gatewayPeakRssMb.toFixed(0)} MB, CPU ${row.gatewayCpuMsPerReq!.toFixed(2)} ms/req` : '') +
-        `, load ${row.loadavg}` + (row.errorSamples.length ? `\n  first error: ${row.errorSamples[0]}` : ''));
+        `, load ${row.loadavg}, steal ${row.stealPct!.toFixed(1)} %` + (row.errorSamples.length ? `\n  first error: ${row.errorSamples[0]}` : ''));
     }
   }
   return rows;
@@ -490,6 +487,7 @@ async function main(): Promise<void> {
   const ticks1 = machineTicks();
   results.durationSec = (Date.now() - started) / 1000;
   results.machineBusyPct = (100 * (ticks1.busy - ticks0.busy)) / (ticks1.total - ticks0.total);
+  results.machineStealPct = (100 * (ticks1.steal - ticks0.steal)) / (ticks1.total - ticks0.total);
   results.targets = evaluateTargets(results);
   mkdirSync(join(opt.out, '..'), { recursive: true });
   writeFileSync(opt.out, JSON.stringify(results, null, 2) + '\n');

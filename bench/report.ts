@@ -27,6 +27,8 @@ export interface StreamRow {
   gatewayPeakRssMb?: number;
   /** one-minute load average when the row was measured */
   loadavg: number;
+  /** CPU time the hypervisor took from this VM while the row was measured, % of the machine's (absent in older results) */
+  stealPct?: number;
 }
 
 /** How the cost grows: gateway CPU per request for one request size and reply length. */
@@ -90,6 +92,8 @@ export interface LatencyRow {
   ceilingAddedTtftP50?: number;
   /** what the byte pipe (bench/byte-pipe.ts) adds, p50: the least any process in the path adds on this machine */
   pipeAddedTtftP50?: number;
+  /** CPU time the hypervisor took from this VM during the latency phase, % of the machine's */
+  stealPct?: number;
 }
 
 interface CountInProcess { full: Summary; count: Summary; kb: number; tokens: number }
@@ -123,6 +127,8 @@ export interface Results {
   durationSec?: number;
   /** share of the whole machine's CPU in use during the run (ours and everything else) */
   machineBusyPct?: number;
+  /** CPU time the hypervisor took from this VM over the whole run, % of the machine's */
+  machineStealPct?: number;
   targets?: TargetResult[];
 }
 
@@ -225,7 +231,8 @@ export function markdownReport(r: Results): string {
   let s = `\n### packybridge benchmark (${r.date.slice(0, 10)})\n\n`;
   s += `${m.cpu}, ${m.cores} cores, Node ${m.node} (${m.platform}); load average at start ${m.loadavgAtStart}` +
     (m.busyPctBeforeStart !== undefined ? `, CPU busy before the run ${m.busyPctBeforeStart.toFixed(0)}% (other processes)` : '') +
-    (r.machineBusyPct !== undefined ? `, during the run ${r.machineBusyPct.toFixed(0)}% (ours and others)` : '') + '.\n';
+    (r.machineBusyPct !== undefined ? `, during the run ${r.machineBusyPct.toFixed(0)}% (ours and others)` : '') +
+    (r.machineStealPct !== undefined ? `; stolen by the hypervisor ${r.machineStealPct.toFixed(1)}% of the machine's CPU time` : '') + '.\n';
   s += `Mock upstream: ${r.setup.mock}; gateway: ${r.setup.gateway}; load generator: undici Pool, keep-alive; all on 127.0.0.1, each in its own process.` +
     (r.setup.warmup !== undefined ? ` Each path is warmed up with ${r.setup.warmup} requests before it is measured.` : '') +
     (r.setup.quick ? ' Quick run (fewer requests).' : '') + '\n\n';
@@ -240,15 +247,16 @@ export function markdownReport(r: Results): string {
           'it never parses the reply\'s events, which a translating gateway must, ') +
       'so it bounds what a translating gateway can reach). Times in ms; CPU % of one core; the gateway columns of the ceiling row are the proxy\'s.\n\n';
     s += table(
-      ['path', 'streams', 'req/s', 'TTFB p50', 'p95', 'first text p50', 'p95', 'total p50', 'p95', 'errors', 'mock CPU %', 'gateway CPU %', 'gateway CPU ms/req', 'gateway peak RSS MB', 'load'],
+      ['path', 'streams', 'req/s', 'TTFB p50', 'p95', 'first text p50', 'p95', 'total p50', 'p95', 'errors', 'mock CPU %', 'gateway CPU %', 'gateway CPU ms/req', 'gateway peak RSS MB', 'load', 'steal %'],
       r.streams.map((x) => [
         x.path, String(x.concurrency), fmt(x.rps, 1), fmt(x.ttfb.p50), fmt(x.ttfb.p95), fmt(x.ttft.p50), fmt(x.ttft.p95),
         fmt(x.total.p50, 1), fmt(x.total.p95, 1), String(x.errors), fmt((x.mockCpuMsPerReq * x.rps) / 10, 0),
         x.gatewayCpuMsPerReq !== undefined ? fmt((x.gatewayCpuMsPerReq * x.rps) / 10, 0) : '',
         x.gatewayCpuMsPerReq !== undefined ? fmt(x.gatewayCpuMsPerReq) : '',
         x.gatewayPeakRssMb !== undefined ? fmt(x.gatewayPeakRssMb, 0) : '', fmt(x.loadavg, 1),
+        x.stealPct !== undefined ? fmt(x.stealPct, 1) : '',
       ]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     );
     const levels = [...new Set(r.streams.map((x) => x.concurrency))];
     const added = levels.map((c) => {
@@ -297,14 +305,15 @@ export function markdownReport(r: Results): string {
   if (r.latency.length > 0) {
     s += '**Added latency at 1 stream** (a short reply, ~25 text deltas; rounds of direct and through interleaved). Times in ms.\n\n';
     s += table(
-      ['request', 'direct TTFB p50', 'direct first text p50', 'through TTFB p50', 'through first text p50', 'p95', 'added first text p50', 'byte pipe adds, p50', 'ceiling proxy adds, p50', 'errors'],
+      ['request', 'direct TTFB p50', 'direct first text p50', 'through TTFB p50', 'through first text p50', 'p95', 'added first text p50', 'byte pipe adds, p50', 'ceiling proxy adds, p50', 'errors', 'steal %'],
       r.latency.map((l) => [
         `${l.size} (${fmt(l.kb, 1)} KB)`, fmt(l.direct.ttfb.p50, 3), fmt(l.direct.ttft.p50, 3),
         fmt(l.through.ttfb.p50, 3), fmt(l.through.ttft.p50, 3), fmt(l.through.ttft.p95, 3), fmt(l.addedTtftP50, 3),
         l.pipeAddedTtftP50 !== undefined ? fmt(l.pipeAddedTtftP50, 3) : '',
         l.ceilingAddedTtftP50 !== undefined ? fmt(l.ceilingAddedTtftP50, 3) : '', String(l.errors),
+        l.stealPct !== undefined ? fmt(l.stealPct, 1) : '',
       ]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     );
     s += '\n';
   }

@@ -101,14 +101,15 @@ test('markdownReport: the paced rows as measured (streams per core from CPU per 
 
 test('evaluateTargets and markdownReport: the latency phase\'s references, the byte pipe beside the ceiling proxy, reported not judged', () => {
   const s = (p50: number) => ({ p50, p95: p50 * 1.5, p99: p50 * 2, mean: p50, min: 0, max: p50 * 3, n: 800 }) as unknown as StreamRow['ttft'];
-  const latency = (size: string, direct: number, through: number, refs: { pipe?: number; ceiling?: number }) => ({
+  const latency = (size: string, direct: number, through: number, refs: { pipe?: number; ceiling?: number; steal?: number }) => ({
     size, kb: size === 'small' ? 3.2 : 76.4, requests: 1600, errors: 0, errorSamples: [],
     direct: { ttfb: s(direct), ttft: s(direct) }, through: { ttfb: s(through), ttft: s(through) },
     addedTtftP50: through - direct, addedTtftP95: (through - direct) * 1.5,
     ...(refs.pipe !== undefined ? { pipeAddedTtftP50: refs.pipe } : {}),
     ...(refs.ceiling !== undefined ? { ceilingAddedTtftP50: refs.ceiling } : {}),
+    ...(refs.steal !== undefined ? { stealPct: refs.steal } : {}),
   });
-  const r = { ...results([]), latency: [latency('small', 0.3, 1.1, { pipe: 0.15, ceiling: 0.36 }), latency('cc76k', 1.0, 2.1, { pipe: 0.31, ceiling: 1.48 })] } as Results;
+  const r = { ...results([]), latency: [latency('small', 0.3, 1.1, { pipe: 0.15, ceiling: 0.36 }), latency('cc76k', 1.0, 2.1, { pipe: 0.31, ceiling: 1.48, steal: 2.25 })] } as Results;
   const rows = evaluateTargets(r);
   const judged = rows.find((t) => t.name === 'added time to first text, 1 stream, cc76k request (p50)')!;
   close(judged.value, 1.1, 'the gateway\'s added time');
@@ -124,10 +125,11 @@ test('evaluateTargets and markdownReport: the latency phase\'s references, the b
   assert.ok(rows.indexOf(pipe) < rows.indexOf(ceiling), 'the least first');
   const md = markdownReport(r);
   assert.match(md, /\| added first text p50 *\| *byte pipe adds, p50 *\| *ceiling proxy adds, p50 *\| *errors \|/);
-  assert.match(md, /\| cc76k \(76\.4 KB\) \|.*\| +1\.100 \| +0\.310 \| +1\.480 \| +0 \|/);
+  assert.match(md, /\| cc76k \(76\.4 KB\) \|.*\| +1\.100 \| +0\.310 \| +1\.480 \| +0 \| +2\.3 \|/, 'with the steal of its phase');
+  assert.match(md, /\| errors \| steal % \|/);
   // results from before the byte pipe: its cells are empty, its target row absent
   const old = { ...r, latency: [latency('cc76k', 1.0, 2.1, { ceiling: 1.48 })] } as Results;
   const oldRows = evaluateTargets(old);
   assert.equal(oldRows.some((t) => t.name.includes('byte pipe')), false);
-  assert.match(markdownReport(old), /\| cc76k \(76\.4 KB\) \|.*\| +1\.100 \| +\| +1\.480 \| +0 \|/);
+  assert.match(markdownReport(old), /\| cc76k \(76\.4 KB\) \|.*\| +1\.100 \| +\| +1\.480 \| +0 \| +\|/);
 });
