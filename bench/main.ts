@@ -44,7 +44,7 @@ import type { LoadResult, LoadSpec } from './load-worker.ts';
 import { bodyText, type BodyName } from './bodies.ts';
 import type { CountTokensResult } from './count-tokens.ts';
 import type { TranslateResult } from './translate.ts';
-import { summarize, type Summary } from './stats.ts';
+import { fmt, summarize, type Summary } from './stats.ts';
 import { evaluateTargets, markdownReport, type CostRow, type PacedRow, type Results, type StreamRow, type LatencyRow } from './report.ts';
 import { formatProfile, summarizeProfile, type Profile } from './cpuprofile-top.ts';
 import { WARMUP } from './warmup.ts';
@@ -158,7 +158,7 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?
     log(`latency ${size}: time to first text p50 direct ${row.direct.ttft.p50.toFixed(3)} ms, through ${row.through.ttft.p50.toFixed(3)} ms, added ${row.addedTtftP50.toFixed(3)} ms` +
       (row.pipeAddedTtftP50 !== undefined ? `; a byte pipe adds ${row.pipeAddedTtftP50.toFixed(3)} ms` : '') +
       (row.ceilingAddedTtftP50 !== undefined ? `; the ceiling proxy adds ${row.ceilingAddedTtftP50.toFixed(3)} ms` : '') +
-      `; steal ${row.stealPct!.toFixed(1)} %`);
+      `; steal ${fmt(row.stealPct!, 1)} %`);
   }
   return rows;
 }
@@ -223,7 +223,7 @@ async function streamsPhase(lg: LoadGen, t: ReturnType<typeof targets>, mock: Mo
       log(`streams ${String(c).padStart(3)} ${path.padEnd(7)}: ${row.rps.toFixed(1)} req/s, first text p50 ${row.ttft.p50.toFixed(2)} ms p95 ${row.ttft.p95.toFixed(2)} ms, errors ${row.errors}` +
         `, mock CPU ${((row.mockCpuMsPerReq * row.rps) / 10).toFixed(0)}%` +
         (row.gatewayPeakRssMb !== undefined ? `, gateway RSS ${row.gatewayPeakRssMb.toFixed(0)} MB, CPU ${row.gatewayCpuMsPerReq!.toFixed(2)} ms/req` : '') +
-        `, load ${row.loadavg}, steal ${row.stealPct!.toFixed(1)} %` + (row.errorSamples.length ? `\n  first error: ${row.errorSamples[0]}` : ''));
+        `, load ${row.loadavg}, steal ${fmt(row.stealPct!, 1)} %` + (row.errorSamples.length ? `\n  first error: ${row.errorSamples[0]}` : ''));
     }
   }
   return rows;

@@ -232,7 +232,7 @@ export function markdownReport(r: Results): string {
   s += `${m.cpu}, ${m.cores} cores, Node ${m.node} (${m.platform}); load average at start ${m.loadavgAtStart}` +
     (m.busyPctBeforeStart !== undefined ? `, CPU busy before the run ${m.busyPctBeforeStart.toFixed(0)}% (other processes)` : '') +
     (r.machineBusyPct !== undefined ? `, during the run ${r.machineBusyPct.toFixed(0)}% (ours and others)` : '') +
-    (r.machineStealPct !== undefined ? `; stolen by the hypervisor ${r.machineStealPct.toFixed(1)}% of the machine's CPU time` : '') + '.\n';
+    (r.machineStealPct !== undefined ? `; stolen by the hypervisor ${fmt(r.machineStealPct, 1)}% of the machine's CPU time` : '') + '.\n';
   s += `Mock upstream: ${r.setup.mock}; gateway: ${r.setup.gateway}; load generator: undici Pool, keep-alive; all on 127.0.0.1, each in its own process.` +
     (r.setup.warmup !== undefined ? ` Each path is warmed up with ${r.setup.warmup} requests before it is measured.` : '') +
     (r.setup.quick ? ' Quick run (fewer requests).' : '') + '\n\n';
