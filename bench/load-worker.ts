@@ -20,6 +20,11 @@ export interface LoadSpec {
   /** the measured phase stops starting requests after this long */
   maxMs: number;
   mode: LoadMode;
+  /**
+   * stamp each measured request for bench/hops.ts: an `x-bench-t0` header with the send time, and the time the
+   * first text was seen, both on the machine's monotonic clock (the one every process reads), in `stamps`
+   */
+  stamp?: boolean;
 }
 
 export interface LoadResult {
@@ -31,6 +36,13 @@ export interface LoadResult {
   ttft: number[];
   total: number[];
   bytes: number;
+  /** with `stamp`: [sent, first text seen] per measured request, ms on the monotonic clock (see monotonicMs) */
+  stamps?: Array<[number, number]>;
+}
+
+/** Milliseconds on CLOCK_MONOTONIC: the same clock in every process on the machine (performance.now() is not). */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 const MARKERS: Record<LoadMode, { text: string | null; end: string; error: string[] }> = {
@@ -50,7 +62,7 @@ function poolFor(origin: string): Pool {
   return p;
 }
 
-interface One { ok: boolean; why?: string; ttfb: number; ttft: number; total: number; bytes: number }
+interface One { ok: boolean; why?: string; ttfb: number; ttft: number; total: number; bytes: number; stamp?: [number, number] }
 
 /** An event line's start: the stream is read as if a line break came before its first byte. */
 const EVENT_LINE = Buffer.from('\nevent: ');
@@ -108,19 +120,22 @@ export class MarkerScan {
   }
 }
 
-async function one(pool: Pool, spec: LoadSpec, body: Buffer): Promise<One> {
+async function one(pool: Pool, spec: LoadSpec, body: Buffer, stamp = false): Promise<One> {
   const m = MARKERS[spec.mode];
+  const sent = stamp ? monotonicMs() : 0;
   const t0 = performance.now();
   let res;
   try {
     res = await pool.request({
-      path: spec.path, method: 'POST', headers: spec.headers, body, headersTimeout: 60_000, bodyTimeout: 60_000,
+      path: spec.path, method: 'POST', headers: stamp ? { ...spec.headers, 'x-bench-t0': String(sent) } : spec.headers,
+      body, headersTimeout: 60_000, bodyTimeout: 60_000,
     });
   } catch (e) {
     return { ok: false, why: `request: ${(e as Error).message}`, ttfb: 0, ttft: 0, total: 0, bytes: 0 };
   }
   const ttfb = performance.now() - t0;
   let ttft = -1;
+  let textSeen = -1;
   let bytes = 0;
   let tail: Buffer = Buffer.alloc(0);
   // [end, ...errors, text?]: one scanner for all of them
@@ -131,7 +146,10 @@ async function one(pool: Pool, spec: LoadSpec, body: Buffer): Promise<One> {
       const chunk = c as Buffer;
       bytes += chunk.length;
       scan.feed(chunk);
-      if (textAt >= 0 && ttft < 0 && scan.found[textAt]) ttft = performance.now() - t0;
+      if (textAt >= 0 && ttft < 0 && scan.found[textAt]) {
+        ttft = performance.now() - t0;
+        if (stamp) textSeen = monotonicMs();
+      }
       tail = chunk.length >= 200 ? chunk.subarray(chunk.length - 200) : Buffer.concat([tail, chunk]).subarray(-200);
     }
   } catch (e) {
@@ -143,7 +161,7 @@ async function one(pool: Pool, spec: LoadSpec, body: Buffer): Promise<One> {
   if (m.error.some((_, i) => scan.found[1 + i])) return { ok: false, why: `error in the stream: ${last()}`, ttfb, ttft, total, bytes };
   if (!scan.found[0]) return { ok: false, why: `no ${m.end} in the reply`, ttfb, ttft, total, bytes };
   if (textAt >= 0 && ttft < 0) return { ok: false, why: 'no text delta', ttfb, ttft, total, bytes };
-  return { ok: true, ttfb, ttft, total, bytes };
+  return { ok: true, ttfb, ttft, total, bytes, ...(stamp ? { stamp: [sent, textSeen] as [number, number] } : {}) };
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
@@ -166,7 +184,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const deadline = start + spec.maxMs;
   await Promise.all(Array.from({ length: spec.concurrency }, async () => {
     while (next < spec.requests && performance.now() < deadline) {
-      const o = await one(pool, spec, bodyFor(spec.warmup + next++));
+      const o = await one(pool, spec, bodyFor(spec.warmup + next++), spec.stamp === true);
       r.bytes += o.bytes;
       if (!o.ok) {
         r.errors++;
@@ -177,6 +195,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       r.ttfb.push(o.ttfb);
       if (o.ttft >= 0) r.ttft.push(o.ttft);
       r.total.push(o.total);
+      if (o.stamp) (r.stamps ??= []).push(o.stamp);
     }
   }));
   r.wallMs = performance.now() - start;

@@ -8,6 +8,8 @@
 //   translate  translation alone, one thread (bench/translate.ts) and the heap a long stream keeps (retained.ts)
 //   count      count_tokens in-process on a ~120 KB request (bench/count-tokens.ts), then over HTTP
 //   latency    added time to first text at 1 stream, small and --request bodies (a short reply)
+//   hops       where the --request body's first text goes, hop by hop (bench/hops.ts; a mock and a gateway of its
+//              own with bench/hop-tap.mjs preloaded: informational, no target reads it)
 //   streams    1/16/64/256 concurrent streams, through packybridge and straight to the mock
 //   profile    a CPU profile of the gateway over 16 streams (--profile-streams): CPU per request, where it goes (by module)
 //   cost       how the cost grows: gateway CPU per request by request size (10 KB .. 1 MB) and reply length
@@ -32,8 +34,8 @@
 //   --stub-tokenizer             diagnosis: the gateway without the o200k tables (counts become estimates)
 //   --cpu-prof                   gateway CPU profiles of every phase in .bench/profiles/ (node bench/cpuprofile-top.ts <file>)
 //   --strict                     exit 1 when a target fails; --out FILE  results elsewhere
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -49,6 +51,7 @@ import { evaluateTargets, markdownReport, type CostRow, type PacedRow, type Resu
 import { formatProfile, summarizeProfile, type Profile } from './cpuprofile-top.ts';
 import { WARMUP } from './warmup.ts';
 import { machineTicks, StealMeter } from './machine-ticks.ts';
+import { hopBreakdown, readHopRecords, type ClientStamp, type HopsResult } from './hops.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -73,7 +76,7 @@ const { values: opt } = parseArgs({
   },
 });
 
-const phases = new Set((opt.only ?? 'translate,count,latency,streams,profile,cost,paced').split(',').map((s) => s.trim()));
+const phases = new Set((opt.only ?? 'translate,count,latency,hops,streams,profile,cost,paced').split(',').map((s) => s.trim()));
 const REPLY = Number(opt.reply);
 /** How the mock writes a reply: 'batch' (one write: the fastest floor), 'per-event', or 'events-per-write:N'. */
 const MOCK_MODE: StreamRow['mock'] = opt['per-event'] ? 'per-event' : Number(opt['events-per-write']) > 1 ? `events-per-write:${Number(opt['events-per-write'])}` : 'batch';
@@ -161,6 +164,35 @@ async function latencyPhase(lg: LoadGen, t: ReturnType<typeof targets>, ceiling?
       `; steal ${fmt(row.stealPct!, 1)} %`);
   }
   return rows;
+}
+
+/**
+ * Where the first text's time goes (bench/hops.ts): the --request body at 1 stream, direct and through in
+ * alternating rounds, each request stamped; the servers' records are read from `dir` once the rounds are done.
+ */
+async function hopsPhase(lg: LoadGen, t: ReturnType<typeof targets>, dir: string): Promise<HopsResult> {
+  const rounds = quick ? 2 : 6;
+  const perRound = quick ? 40 : 150;
+  const stamps: Record<'direct' | 'through', ClientStamp[]> = { direct: [], through: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const k of r % 2 ? (['through', 'direct'] as const) : (['direct', 'through'] as const)) {
+      const res = await lg.run({
+        ...(k === 'direct' ? t.direct : t.through), body: k === 'direct' ? `${REQUEST}-direct` : REQUEST,
+        concurrency: 1, requests: perRound, warmup: r === 0 ? WARMUP : 3, maxMs: 20_000, stamp: true,
+      });
+      if (res.errors > 0) throw new Error(`hops phase: ${res.errors} ${k} requests failed: ${res.errorSamples[0]}`);
+      stamps[k].push(...(res.stamps ?? []));
+    }
+  }
+  // a server appends a request's record when its response has finished, which can be after the client saw the end
+  await new Promise((r) => setTimeout(r, 300));
+  const h = hopBreakdown(REQUEST, stamps.direct, stamps.through, readHopRecords(join(dir, 'mock.jsonl')), readHopRecords(join(dir, 'gateway.jsonl')));
+  const x = h.through;
+  log(`hops ${REQUEST}: first text direct ${fmt(h.direct.total, 3)} ms, through ${fmt(x.total, 3)} ms: to the gateway ${fmt(x.toGateway, 3)}, ` +
+    `its work before the upstream ${fmt(x.gatewayBefore, 3)}, to the mock ${fmt(x.toMock, 3)}, the mock ${fmt(x.mock, 3)} (direct ${fmt(h.direct.mock, 3)}), ` +
+    `the gateway after the mock's text ${fmt(x.gatewayAfter, 3)}, to the client ${fmt(x.toClient, 3)} (direct ${fmt(h.direct.toClient, 3)}); ` +
+    `${h.matched.through} of ${stamps.through.length} through requests matched`);
+  return h;
 }
 
 /** Measured rounds a path gets at each stream count in the streams phase, the paths taking turns. */
@@ -359,19 +391,25 @@ async function main(): Promise<void> {
     mkdirSync(profileDir, { recursive: true });
     nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   }
-  const needServers = ['latency', 'streams', 'profile', 'cost', 'paced', 'count'].some((p) => phases.has(p));
+  const needServers = ['latency', 'hops', 'streams', 'profile', 'cost', 'paced', 'count'].some((p) => phases.has(p));
   if (needServers && !opt.src && ensureBuilt() === 'built') log('rebuilt dist/ (src/ was newer)');
   const lg = needServers ? startLoadGen() : null;
   if (lg) try {
     /** A mock, a gateway in front of it, a sanity request each way; `run` gets the targets. */
+    /** `tap`: a directory; the mock and the gateway run with bench/hop-tap.mjs, writing mock.jsonl and gateway.jsonl there */
     const withServers = async (
-      scenario: string, mode: StreamRow['mock'], run: (t: ReturnType<typeof targets>, mock: Mock, gw: Gateway) => Promise<void>, extraFlags: string[] = [],
-      mockDelayMs = 0,
+      scenario: string, mode: StreamRow['mock'], run: (t: ReturnType<typeof targets>, mock: Mock, gw: Gateway) => Promise<void>,
+      extra: { gatewayFlags?: string[]; mockDelayMs?: number; tap?: string } = {},
     ): Promise<void> => {
+      const tapFlags = extra.tap === undefined ? [] : ['--import', new URL('./hop-tap.mjs', import.meta.url).href];
       const mock = await startMock(scenario, {
-        batch: mode === 'batch', eventsPerWrite: mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1, echo: !opt['no-echo'], delayMs: mockDelayMs,
+        batch: mode === 'batch', eventsPerWrite: mode.startsWith('events-per-write:') ? Number(mode.split(':')[1]) : 1, echo: !opt['no-echo'], delayMs: extra.mockDelayMs ?? 0,
+        ...(extra.tap === undefined ? {} : { nodeFlags: tapFlags, env: { BENCH_HOP_TAP: join(extra.tap, 'mock.jsonl') } }),
       });
-      const gw = await startGateway(mock.url, { dist: !opt.src, nodeFlags: [...nodeFlags, ...extraFlags] });
+      const gw = await startGateway(mock.url, {
+        dist: !opt.src, nodeFlags: [...nodeFlags, ...(extra.gatewayFlags ?? []), ...tapFlags],
+        ...(extra.tap === undefined ? {} : { env: { BENCH_HOP_TAP: join(extra.tap, 'gateway.jsonl') } }),
+      });
       const t = targets(mock, gw);
       log(`mock ${scenario} ${mock.origin} (pid ${mock.proc.pid}), gateway ${gw.origin} (pid ${gw.pid}), load generator pid ${lg.proc.pid}`);
       try {
@@ -399,6 +437,15 @@ async function main(): Promise<void> {
           if (pipe) await stop(pipe.proc);
         }
       });
+    }
+    if (phases.has('hops')) {
+      log(`where the first text's time goes (${REQUEST}, 1 stream, a mock and a gateway with bench/hop-tap.mjs)...`);
+      const dir = mkdtempSync(join(tmpdir(), 'packybridge-hops-'));
+      try {
+        await withServers(`text:${SHORT_REPLY}`, 'per-event', async (t) => { results.hops = await hopsPhase(lg, t, dir); }, { tap: dir });
+      } finally {
+        removeDir(dir);
+      }
     }
     const levels = opt.concurrency.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
     if (phases.has('count')) {
@@ -441,7 +488,7 @@ async function main(): Promise<void> {
         const cpu0 = cpuMsOf(gw.pid);
         const r = await lg.run({ ...t.through, body: REQUEST, concurrency: profileStreams, requests: quick ? 400 : 1500, warmup: 0, maxMs: 20_000 });
         window = { from, to: Number(process.hrtime.bigint() / 1000n), requests: r.completed + r.errors, cpuMs: cpuMsOf(gw.pid) - cpu0 };
-      }, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      }, { gatewayFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
       // bin/packybridge.js restarts itself (execve) with its memory flags: the first process leaves a tiny profile too
       const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
       if (file) {
@@ -476,7 +523,7 @@ async function main(): Promise<void> {
       // at a real upstream's pace every event comes in a read of its own and goes out in a write of its own: the
       // CPU a stream costs is measured there, not extrapolated from replies written at once
       for (const streams of quick ? [64] : [64, 256]) {
-        await withServers(`long:${PACED_REPLY}`, 'per-event', async (t, _mock, gw) => { results.paced!.push(await pacedPoint(lg, t, gw, streams)); }, [], PACED_EVENT_MS);
+        await withServers(`long:${PACED_REPLY}`, 'per-event', async (t, _mock, gw) => { results.paced!.push(await pacedPoint(lg, t, gw, streams)); }, { mockDelayMs: PACED_EVENT_MS });
       }
     }
   } finally {

@@ -49,15 +49,20 @@ export interface MockOptions {
   eventsPerWrite?: number;
   /** the response objects echo the request's instructions and tools, as the real API's do (default: true) */
   echo?: boolean;
+  /** extra node flags (the hops phase: a preload) */
+  nodeFlags?: string[];
+  /** extra environment variables, on top of this process's */
+  env?: Record<string, string>;
 }
 
 export async function startMock(scenario: string, opts: MockOptions = {}): Promise<Mock> {
-  const args = [...TS_FLAGS, ...GUARD, join(ROOT, 'test/support/mock-upstream-cli.ts'), '--port', '0', '--scenario', scenario];
+  const args = [...TS_FLAGS, ...(opts.nodeFlags ?? []), ...GUARD, join(ROOT, 'test/support/mock-upstream-cli.ts'), '--port', '0', '--scenario', scenario];
   if (opts.batch === true) args.push('--batch');
   if ((opts.eventsPerWrite ?? 1) > 1) args.push('--events-per-write', String(opts.eventsPerWrite));
   if ((opts.delayMs ?? 0) > 0) args.push('--delay', String(opts.delayMs));
   if (opts.echo !== false) args.push('--echo-request');
-  const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
+  const env = opts.env === undefined ? undefined : { ...process.env, ...opts.env };
+  const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env }));
   const m = await firstLine(proc, proc.stdout!, /^(http:\/\/127\.0\.0\.1:\d+)\/v1$/, 'the mock upstream');
   proc.stdout!.resume();
   proc.stderr!.resume();

@@ -1,5 +1,6 @@
 // Benchmark results: their shape, the targets (PASS/FAIL) and the markdown report.
 import type { TranslateResult } from './translate.ts';
+import type { HopsResult } from './hops.ts';
 import { fmt, type Summary } from './stats.ts';
 
 export interface StreamRow {
@@ -113,6 +114,8 @@ export interface Results {
   /** heap a stream's translator keeps in the middle of a 10,000-delta tool call (bench/retained.ts) */
   retainedKbPerStream?: number;
   latency: LatencyRow[];
+  /** where the first text's time goes, hop by hop (bench/hops.ts); absent before round 20 and with --only without hops */
+  hops?: HopsResult;
   streams: StreamRow[];
   cost: CostRow[];
   /** absent in results written before round 14 */
@@ -318,6 +321,8 @@ export function markdownReport(r: Results): string {
     s += '\n';
   }
 
+  if (r.hops) s += hopsSection(r.hops);
+
   const ct = r.countTokens;
   if (ct.inProcess || ct.http) {
     s += '**count_tokens** (~120 KB Claude-Code-shaped request: 3 system blocks, 24 tools, a conversation; cold = its system and tool texts never seen before). HTTP: wall time at the load generator; in-process: CPU time of one thread. Times in ms.\n\n';
@@ -364,4 +369,30 @@ export function markdownReport(r: Results): string {
     );
   }
   return s;
+}
+
+/** The hops phase as a table: each step's median on both paths, and what the gateway's path adds. */
+export function hopsSection(h: HopsResult): string {
+  const d = h.direct;
+  const t = h.through;
+  let s = `**Where the first text's time goes** (the ${h.size} request at 1 stream, the latency phase's short reply; a mock and a gateway of this phase's own, ` +
+    'each with bench/hop-tap.mjs preloaded, which notes when a request starts, when the gateway calls the upstream and when each server writes its first ' +
+    'text; the load generator stamps each request with its send time. One clock for all three processes, so the steps add up to the time to first text ' +
+    `request by request; the table has each step's median, ${h.matched.direct} direct and ${h.matched.through} through requests of ${h.matched.sent}). Times in ms.\n\n`;
+  const f = (v: number): string => fmt(v, 3);
+  const diff = (a: number, b: number): string => f(a - b);
+  s += table(
+    ['step', 'direct', 'through', 'through adds'],
+    [
+      ['the client\'s send to the first server\'s request start', f(d.toMock), f(t.toGateway), diff(t.toGateway, d.toMock)],
+      ['the gateway: its request start to its upstream request', '', f(t.gatewayBefore), f(t.gatewayBefore)],
+      ['the gateway\'s upstream request to the mock\'s request start', '', f(t.toMock), f(t.toMock)],
+      ['the mock: its request start to its first text written', f(d.mock), f(t.mock), diff(t.mock, d.mock)],
+      ['the gateway: the mock\'s text written to its own', '', f(t.gatewayAfter), f(t.gatewayAfter)],
+      ['the last server\'s text written to the client seeing it', f(d.toClient), f(t.toClient), diff(t.toClient, d.toClient)],
+      ['time to first text', f(d.total), f(t.total), diff(t.total, d.total)],
+    ],
+    ['l', 'r', 'r', 'r'],
+  );
+  return `${s}\n`;
 }

@@ -133,3 +133,28 @@ test('evaluateTargets and markdownReport: the latency phase\'s references, the b
   assert.equal(oldRows.some((t) => t.name.includes('byte pipe')), false);
   assert.match(markdownReport(old), /\| cc76k \(76\.4 KB\) \|.*\| +1\.100 \| +\| +1\.480 \| +0 \| +\|/);
 });
+
+test('markdownReport: the hops phase as a table of steps, what the gateway\'s path adds to each; none in older results', () => {
+  const r = results([]);
+  assert.doesNotMatch(markdownReport(r), /Where the first text's time goes/, 'results from before the hops phase');
+  r.hops = {
+    size: 'cc76k', matched: { direct: 898, through: 900, sent: 1800 },
+    direct: { toMock: 0.14, mock: 0.995, toClient: 0.051, total: 1.212 },
+    through: { toGateway: 0.224, gatewayBefore: 0.348, toMock: 0.177, mock: 1.069, gatewayAfter: 0.193, toClient: 0.214, total: 2.328 },
+  };
+  const md = markdownReport(r);
+  assert.match(md, /\*\*Where the first text's time goes\*\* \(the cc76k request at 1 stream/);
+  assert.match(md, /898 direct and 900 through requests of 1800/);
+  const cells = (label: string): string[] => {
+    const line = md.split('\n').find((l) => l.startsWith(`| ${label}`));
+    assert.ok(line, label);
+    return line.split('|').map((c) => c.trim()).slice(2, -1);
+  };
+  assert.deepEqual(cells('the client\'s send to the first server\'s request start'), ['0.140', '0.224', '0.084']);
+  assert.deepEqual(cells('the gateway: its request start to its upstream request'), ['', '0.348', '0.348']);
+  assert.deepEqual(cells('the gateway\'s upstream request to the mock\'s request start'), ['', '0.177', '0.177']);
+  assert.deepEqual(cells('the mock: its request start to its first text written'), ['0.995', '1.069', '0.074']);
+  assert.deepEqual(cells('the gateway: the mock\'s text written to its own'), ['', '0.193', '0.193']);
+  assert.deepEqual(cells('the last server\'s text written to the client seeing it'), ['0.051', '0.214', '0.163']);
+  assert.deepEqual(cells('time to first text'), ['1.212', '2.328', '1.116']);
+});
