@@ -52,8 +52,10 @@ export interface ThroughHops {
 
 export interface HopsResult {
   size: string;
-  /** requests with every time in place, of those sent (others lost a record: counted, not guessed at) */
+  /** requests with every time in place, of those that succeeded (others lost a record: counted, not guessed at) */
   matched: { direct: number; through: number; sent: number };
+  /** requests that failed (no stamps: not in `sent`); absent in results written before it was counted */
+  errors?: number;
   /** medians, ms; the steps' medians need not add up to the total's median (each is its own median) */
   direct: DirectHops;
   through: ThroughHops;

@@ -174,19 +174,21 @@ async function hopsPhase(lg: LoadGen, t: ReturnType<typeof targets>, dir: string
   const rounds = quick ? 2 : 6;
   const perRound = quick ? 40 : 150;
   const stamps: Record<'direct' | 'through', ClientStamp[]> = { direct: [], through: [] };
+  let errors = 0;
   for (let r = 0; r < rounds; r++) {
     for (const k of r % 2 ? (['through', 'direct'] as const) : (['direct', 'through'] as const)) {
       const res = await lg.run({
         ...(k === 'direct' ? t.direct : t.through), body: k === 'direct' ? `${REQUEST}-direct` : REQUEST,
         concurrency: 1, requests: perRound, warmup: r === 0 ? WARMUP : 3, maxMs: 20_000, stamp: true,
       });
-      if (res.errors > 0) throw new Error(`hops phase: ${res.errors} ${k} requests failed: ${res.errorSamples[0]}`);
+      if (res.errors > 0) log(`hops ${k}: ${res.errors} requests failed: ${res.errorSamples[0]}`);
+      errors += res.errors;
       stamps[k].push(...(res.stamps ?? []));
     }
   }
   // a server appends a request's record when its response has finished, which can be after the client saw the end
   await new Promise((r) => setTimeout(r, 300));
-  const h = hopBreakdown(REQUEST, stamps.direct, stamps.through, readHopRecords(join(dir, 'mock.jsonl')), readHopRecords(join(dir, 'gateway.jsonl')));
+  const h = { ...hopBreakdown(REQUEST, stamps.direct, stamps.through, readHopRecords(join(dir, 'mock.jsonl')), readHopRecords(join(dir, 'gateway.jsonl'))), errors };
   const x = h.through;
   log(`hops ${REQUEST}: first text direct ${fmt(h.direct.total, 3)} ms, through ${fmt(x.total, 3)} ms: to the gateway ${fmt(x.toGateway, 3)}, ` +
     `its work before the upstream ${fmt(x.gatewayBefore, 3)}, to the mock ${fmt(x.toMock, 3)}, the mock ${fmt(x.mock, 3)} (direct ${fmt(h.direct.mock, 3)}), ` +

@@ -213,8 +213,10 @@ export function evaluateTargets(r: Results): TargetResult[] {
   add('count_tokens ~120 KB, only the last message new, over HTTP (p50)', r.countTokens.http?.followUp.total.p50, '<= 3', 'ms', (v) => v <= 3);
   add('count_tokens ~120 KB, every message new, over HTTP (p50)', r.countTokens.http?.warm.total.p50, '<= 3', 'ms', (v) => v <= 3, 'info', true);
   add('count_tokens ~120 KB, cold, over HTTP (p50)', r.countTokens.http?.cold.total.p50, '<= 15', 'ms', (v) => v <= 15, 'info', true);
-  const ran = r.streams.length > 0 || r.latency.length > 0 || r.countTokens.http !== undefined || r.cost.length > 0;
+  const paced = r.paced ?? [];
+  const ran = r.streams.length > 0 || r.latency.length > 0 || r.countTokens.http !== undefined || r.cost.length > 0 || paced.length > 0 || r.hops !== undefined;
   const errors = r.streams.reduce((n, s) => n + s.errors, 0) + r.latency.reduce((n, l) => n + l.errors, 0) + r.cost.reduce((n, c) => n + c.errors, 0)
+    + paced.reduce((n, p) => n + p.errors, 0) + (r.hops?.errors ?? 0)
     + (r.countTokens.http ? r.countTokens.http.cold.errors + r.countTokens.http.warm.errors + r.countTokens.http.followUp.errors : 0);
   add('errors (every request of every run)', ran ? errors : undefined, '= 0', '', (v) => v === 0);
   return out;

@@ -158,3 +158,20 @@ test('markdownReport: the hops phase as a table of steps, what the gateway\'s pa
   assert.deepEqual(cells('the last server\'s text written to the client seeing it'), ['0.051', '0.214', '0.163']);
   assert.deepEqual(cells('time to first text'), ['1.212', '2.328', '1.116']);
 });
+
+test('evaluateTargets: the errors target counts every phase\'s requests, the paced rows and the hops phase too', () => {
+  const hops = {
+    size: 'cc76k', matched: { direct: 10, through: 10, sent: 20 },
+    direct: { toMock: 0.1, mock: 1, toClient: 0.05, total: 1.15 },
+    through: { toGateway: 0.2, gatewayBefore: 0.3, toMock: 0.15, mock: 1, gatewayAfter: 0.2, toClient: 0.2, total: 2.05 },
+  };
+  const paced = (errors: number) => ({ body: 'cc76k', streams: 64, eventEveryMs: 20, replyDeltas: 200, completed: 100, errors, deltasPerSec: 44, cpuPct: 35, cpuMsPerStreamSec: 5, cpuMsPerReq: 22, streamsPerCore: 200, peakRssMb: 135, loadavg: 1 });
+  const errorsRow = (r: Results) => evaluateTargets(r).find((t) => t.name === 'errors (every request of every run)')!;
+  const clean = { ...results([]), paced: [paced(0)], hops: { ...hops, errors: 0 } } as Results;
+  assert.equal(errorsRow(clean).value, 0);
+  assert.equal(errorsRow(clean).pass, true, 'a run of only the paced and hops phases is judged');
+  assert.equal(errorsRow({ ...clean, paced: [paced(0), paced(2)] } as Results).value, 2);
+  assert.equal(errorsRow({ ...clean, hops: { ...hops, errors: 3 } } as Results).value, 3);
+  assert.equal(errorsRow({ ...clean, hops } as Results).value, 0, 'results from before the hops phase counted its errors');
+  assert.ok(!Number.isFinite(errorsRow(results([])).value), 'nothing ran: not judged');
+});
