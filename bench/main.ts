@@ -397,8 +397,10 @@ async function main(): Promise<void> {
   if (needServers && !opt.src && ensureBuilt() === 'built') log('rebuilt dist/ (src/ was newer)');
   const lg = needServers ? startLoadGen() : null;
   if (lg) try {
-    /** A mock, a gateway in front of it, a sanity request each way; `run` gets the targets. */
-    /** `tap`: a directory; the mock and the gateway run with bench/hop-tap.mjs, writing mock.jsonl and gateway.jsonl there */
+    /**
+     * A mock, a gateway in front of it, a sanity request each way; `run` gets the targets. `extra.tap`: a
+     * directory; the mock and the gateway run with bench/hop-tap.mjs, writing mock.jsonl and gateway.jsonl there.
+     */
     const withServers = async (
       scenario: string, mode: StreamRow['mock'], run: (t: ReturnType<typeof targets>, mock: Mock, gw: Gateway) => Promise<void>,
       extra: { gatewayFlags?: string[]; mockDelayMs?: number; tap?: string } = {},
