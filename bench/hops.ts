@@ -7,6 +7,7 @@
 // Instrumented processes are not the measured ones: this phase has a mock and a gateway of its own, and the
 // latency phase's figures (the targets) come from processes without the preload.
 import { readFileSync } from 'node:fs';
+import { pct } from './stats.ts';
 
 /** One request as a server saw it (bench/hop-tap.mjs writes these). */
 export interface HopRecord {
@@ -56,21 +57,15 @@ export interface HopsResult {
   matched: { direct: number; through: number; sent: number };
   /** requests that failed (no stamps: not in `sent`); absent in results written before it was counted */
   errors?: number;
-  /** medians, ms; the steps' medians need not add up to the total's median (each is its own median) */
+  /** p50s (nearest rank), ms; the steps' p50s need not add up to the total's (each is its own) */
   direct: DirectHops;
   through: ThroughHops;
 }
 
-function median(xs: number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
+/** Each key's p50, as the rest of the bench takes it (nearest rank, stats.ts). */
 function medians<K extends string>(rows: Array<Record<K, number>>, keys: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;
-  for (const k of keys) out[k] = median(rows.map((r) => r[k]));
+  for (const k of keys) out[k] = pct(rows.map((r) => r[k]), 50);
   return out;
 }
 

@@ -73,8 +73,13 @@ export interface Ceiling { origin: string; proc: ChildProcess }
 
 /** The ceiling proxy (bench/ceiling-proxy.ts) in front of `upstreamUrl`; `events`: it also parses and re-serialises every reply event. */
 export async function startCeiling(upstreamUrl: string, events = false): Promise<Ceiling> {
-  const proc = track(spawn(process.execPath, [...TS_FLAGS, ...GUARD, join(ROOT, 'bench/ceiling-proxy.ts'), upstreamUrl, ...(events ? ['--events'] : [])], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
-  const m = await firstLine(proc, proc.stdout!, /^ceiling (http:\/\/127\.0\.0\.1:\d+)$/, 'the ceiling proxy');
+  return startReference('bench/ceiling-proxy.ts', [upstreamUrl, ...(events ? ['--events'] : [])], 'ceiling', 'the ceiling proxy');
+}
+
+/** A reference process of the bench (a script under bench/ that prints `<tag> http://127.0.0.1:PORT` once it listens). */
+async function startReference(script: string, args: string[], tag: string, what: string): Promise<{ origin: string; proc: ChildProcess }> {
+  const proc = track(spawn(process.execPath, [...TS_FLAGS, ...GUARD, join(ROOT, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
+  const m = await firstLine(proc, proc.stdout!, new RegExp(`^${tag} (http://127\\.0\\.0\\.1:\\d+)$`), what);
   proc.stdout!.resume();
   proc.stderr!.resume();
   return { origin: m[1], proc };
@@ -84,11 +89,7 @@ export interface BytePipe { origin: string; proc: ChildProcess }
 
 /** The byte pipe (bench/byte-pipe.ts) in front of `upstreamUrl`: copies bytes both ways, parses nothing. */
 export async function startBytePipe(upstreamUrl: string): Promise<BytePipe> {
-  const proc = track(spawn(process.execPath, [...TS_FLAGS, ...GUARD, join(ROOT, 'bench/byte-pipe.ts'), upstreamUrl], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT }));
-  const m = await firstLine(proc, proc.stdout!, /^pipe (http:\/\/127\.0\.0\.1:\d+)$/, 'the byte pipe');
-  proc.stdout!.resume();
-  proc.stderr!.resume();
-  return { origin: m[1], proc };
+  return startReference('bench/byte-pipe.ts', [upstreamUrl], 'pipe', 'the byte pipe');
 }
 
 export interface Gateway { origin: string; proc: ChildProcess; dir: string; pid: number }
