@@ -155,7 +155,17 @@ export async function writePackycodeBlock(host: WriteHost, input: unknown, mode:
     const explicitOff = patch.enabled === false || patch.enabled === 'false';
     const forced = loadOptions.forcePackycode === true && !explicitOff;
     const { problems } = validatePackycodeBlock(forced ? { ...next, enabled: true } : next, env);
-    if (problems.length > 0) return invalid(problems);
+    if (problems.length > 0) {
+      // merged onto a file read halfway through an editor's save (its credentials not written yet): the body is
+      // not what is wrong; judge it again on the file once it is quiet, against what the gateway last loaded
+      // (no one saved the half file, so what changed since is measured from the configuration in force)
+      if (fromFile && mode === 'merge' && !settle) {
+        settle = true;
+        basedOn = host.loadedText ?? basedOn;
+        continue;
+      }
+      return invalid(problems);
+    }
 
     const store = new ConfigStore(path, { env });
     let written: Awaited<ReturnType<ConfigStore['setPackycode']>>;

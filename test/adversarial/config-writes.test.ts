@@ -193,3 +193,29 @@ describe('file modes', { skip: process.platform === 'win32' }, () => {
     }
   });
 });
+
+describe('a management write that reads config.yaml halfway through an editor\'s save', () => {
+  let gw: TestGateway;
+  before(async () => { gw = await startTestGateway(packycodeYaml(mock.url, management), { watch: true }); });
+  after(() => gw.stop());
+
+  test('waits for the save instead of refusing its body with 422, at whatever moment the save completes', async () => {
+    // the save's first half holds the packycode block up to its credentials; the write reads it first, then the
+    // rest comes 0-20 ms after the request was sent
+    for (const [i, delayMs] of [0, 2, 5, 10, 15, 20].entries()) {
+      const whole = readFileSync(gw.configPath, 'utf8');
+      const cut = whole.indexOf('  credentials:');
+      assert.ok(cut > 0, 'the test config has a credentials section');
+      await writeFile(gw.configPath, whole.slice(0, cut));
+      const write = send(gw, 'PATCH', { 'forward-sampling-params': i % 2 === 0 });
+      await sleep(delayMs);
+      await writeFile(gw.configPath, whole);
+      const r = await write;
+      assert.equal(r.status, 200, `the rest saved ${delayMs} ms after the request: ${JSON.stringify(r.body)}`);
+      const doc = parse(readFileSync(gw.configPath, 'utf8'));
+      assert.equal(doc.packycode['forward-sampling-params'], i % 2 === 0, 'the write is applied');
+      assert.ok(doc.packycode.credentials['openai-api-key'], 'the key the save holds is kept');
+      assert.ok(doc['remote-management']['secret-key']);
+    }
+  });
+});
