@@ -3,10 +3,16 @@
 // (echoed-request.ts); every other byte passes through as it came, in order, without a copy. It runs before the
 // bytes are decoded: the ~70 KB a Claude Code request's tools take in each of those events is never made a string.
 //
+// The stream's head (response.queued, created, in_progress) goes further: the consumers of the cut bytes (the
+// Anthropic and Chat Completions translators) read only those events' type, so a head line worth cutting is
+// skipped as it arrives, never held nor walked, and handed on as `data: {"type":"response.<name>"}` once it ends.
+// The terminal events keep their response object (the usage, the status, the error), with the echo cut.
+//
 // Such a line is `data: {"type":"response.<name>"` at a line's start, the API's compact JSON with `type` first,
 // up to the line's end (compact JSON has no raw line break). A line in another shape passes through whole and is
 // parsed whole, and so does a terminal event that is not the last event of its chunk (#inHead). A line is held
-// until it ends; one longer than `maxLineBytes` is passed on uncut as it grows.
+// (or skipped) until it ends; one longer than `maxLineBytes` is passed on uncut as it grows, or, when skipped,
+// marks the stream `overlong`.
 import { cutEchoedRequest } from './echoed-request.ts';
 
 const MARK = Buffer.from('data: {"type":"response.');
@@ -14,10 +20,17 @@ const MARK = Buffer.from('data: {"type":"response.');
 const JSON_START = 'data: '.length;
 /** the event names after MARK whose data carries a response object, each with its closing quote */
 const NAMES = ['created"', 'in_progress"', 'completed"', 'incomplete"', 'failed"', 'queued"'].map((n) => Buffer.from(n));
+/** for each of NAMES, the data line a skipped head line becomes (null: a terminal event, cut but kept) */
+const HEAD_LINES = NAMES.map((n) => {
+  const name = n.toString('latin1').slice(0, -1);
+  return name === 'created' || name === 'in_progress' || name === 'queued' ? Buffer.from(`data: {"type":"response.${name}"}`) : null;
+});
 /** bytes needed after a line's start to tell whether it is such a line */
 const DECIDE = MARK.length + Math.max(...NAMES.map((n) => n.length));
 const LF = 0x0a;
 const CR = 0x0d;
+const CR_BYTE = Buffer.from([CR]);
+const UNKNOWN = -2;
 /**
  * A line shorter than this that ends in its chunk is not cut: it costs less to parse whole than to split the chunk
  * around it (the mock's response objects without an echo are ~0.7 KB, one that echoes a single small tool ~1.5).
@@ -41,9 +54,20 @@ export class EchoLines {
    * line that can be one is looked at (one search from the end instead of one per delta).
    */
   #inHead = true;
+  /** a head line is being skipped: what it becomes once it ends */
+  #skipping: Buffer | null = null;
+  #skippedBytes = 0;
+  /** the last byte skipped was a CR (a CRLF split between chunks keeps its CR) */
+  #skippedCr = false;
+  #overlong = false;
 
   constructor(maxLineBytes: number) {
     this.#maxLineBytes = maxLineBytes;
+  }
+
+  /** A skipped head line grew past `maxLineBytes` without ending: the stream is broken (nothing was passed on for it). */
+  get overlong(): boolean {
+    return this.#overlong;
   }
 
   /** The bytes to decode, in order, for one chunk: its own, with each finished echo line cut. */
@@ -58,7 +82,25 @@ export class EchoLines {
     const out: Buffer[] = [];
     let pass = 0; // bytes from here on are not yet passed on or held
     let pos = 0;
+    /** where the line a skip starts at `pos` ends (-1: not in buf), when already searched for */
+    let knownLf = UNKNOWN;
     while (pos < buf.length) {
+      if (this.#skipping !== null) {
+        const lf = knownLf !== UNKNOWN ? knownLf : buf.indexOf(LF, pos);
+        knownLf = UNKNOWN;
+        if (lf === -1) {
+          this.#skip(buf, pos, buf.length);
+          pass = buf.length;
+          break;
+        }
+        const end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+        this.#skip(buf, pos, end);
+        out.push(this.#skippedCr && end === pos ? Buffer.concat([this.#skipping, CR_BYTE]) : this.#skipping);
+        this.#skipping = null;
+        pass = end;
+        pos = lf + 1;
+        continue;
+      }
       if (this.#holding) {
         const lf = buf.indexOf(LF, pos);
         if (lf === -1) {
@@ -88,7 +130,8 @@ export class EchoLines {
         pass = buf.length;
         break;
       }
-      if (!this.#isEchoLine(buf, m)) {
+      const name = this.#nameAt(buf, m);
+      if (name < 0) {
         if (!this.#inHead) break;
         this.#inHead = false; // the first event of the reply itself: the head is over
         pos = m + MARK.length;
@@ -102,12 +145,20 @@ export class EchoLines {
         continue;
       }
       if (m > pass) out.push(buf.subarray(pass, m));
-      this.#holding = true;
-      this.#lineBytes = 0;
+      const head = HEAD_LINES[name];
+      if (head !== null) {
+        this.#skipping = head;
+        this.#skippedBytes = 0;
+        this.#skippedCr = false;
+        knownLf = lf;
+      } else {
+        this.#holding = true;
+        this.#lineBytes = 0;
+      }
       pass = m;
       pos = m;
     }
-    if (pass < buf.length) {
+    if (pass < buf.length && this.#skipping === null) {
       // a last line cut short that may begin a MARK line: keep it (the rest passes)
       const tailStart = !this.#holding ? shortTailStart(buf, pass, startsLine) : -1;
       if (tailStart >= 0) {
@@ -116,7 +167,7 @@ export class EchoLines {
       } else out.push(buf.subarray(pass));
     }
     const last = out.length > 0 ? out[out.length - 1] : null;
-    if (this.#partial === null && !this.#holding && last !== null && last.length > 0) this.#atLineStart = last[last.length - 1] === LF || last[last.length - 1] === CR;
+    if (this.#partial === null && !this.#holding && this.#skipping === null && last !== null && last.length > 0) this.#atLineStart = last[last.length - 1] === LF || last[last.length - 1] === CR;
     return out;
   }
 
@@ -125,6 +176,8 @@ export class EchoLines {
     const out: Buffer[] = [];
     if (this.#holding && this.#lineBytes > 0) out.push(Buffer.from(this.#scratch!.subarray(0, this.#lineBytes)));
     if (this.#partial !== null) out.push(this.#partial);
+    // a head line being skipped was cut short: nothing of it (a decoder drops an event the body's end cut off)
+    this.#skipping = null;
     this.#release();
     this.#partial = null;
     return out;
@@ -135,10 +188,21 @@ export class EchoLines {
     return !couldBeName(buf, m + MARK.length);
   }
 
-  #isEchoLine(buf: Buffer, m: number): boolean {
+  /** Which of NAMES follows the MARK at `m`, or -1. */
+  #nameAt(buf: Buffer, m: number): number {
     const after = m + MARK.length;
-    for (const name of NAMES) if (buf.length - after >= name.length && sameBytes(buf, after, name, name.length)) return true;
-    return false;
+    for (let k = 0; k < NAMES.length; k++) {
+      const name = NAMES[k];
+      if (buf.length - after >= name.length && sameBytes(buf, after, name, name.length)) return k;
+    }
+    return -1;
+  }
+
+  /** buf[from, to) of a head line is skipped (counted; past maxLineBytes the stream is overlong) */
+  #skip(buf: Buffer, from: number, to: number): void {
+    if (to > from) this.#skippedCr = buf[to - 1] === CR;
+    this.#skippedBytes += to - from;
+    if (this.#skippedBytes > this.#maxLineBytes) this.#overlong = true;
   }
 
   #hold(piece: Buffer, out: Buffer[]): void {

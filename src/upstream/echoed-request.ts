@@ -2,8 +2,8 @@
 // `tools` as they were sent (normalised: `strict` added, keys reordered), in `response.created`,
 // `response.in_progress` and the terminal event: for a Claude Code request that is its 24+ tool schemas, ~70 KB,
 // three times a reply, several times the bytes of all its deltas. The Anthropic and Chat Completions translators
-// never read them, so their decoder cuts the two values out of those events' bytes (echo-lines.ts finds the
-// events) before anything is decoded or parsed.
+// never read them, so their decoder cuts the two values out of the terminal event's bytes (echo-lines.ts finds the
+// events, and skips the head's two unread) before anything is decoded or parsed.
 //
 // Only the `response` object's own members are cut (`{"type":...,"response":{...,"tools":[...],...}}`), to the
 // API's own "none" (`null`, `[]`); a `tools` key anywhere else (an output item's, inside a string) is kept. What is

@@ -23,6 +23,10 @@ export class SseProtocolError extends Error {
  */
 export const MAX_BUFFER_CHARS = 16 * 1024 * 1024;
 
+function tooLarge(): SseProtocolError {
+  return new SseProtocolError(`upstream SSE event larger than ${MAX_BUFFER_CHARS / (1024 * 1024)} MiB (${MAX_BUFFER_CHARS} characters), packybridge's limit for one event`);
+}
+
 const EMPTY: ResponsesEvent[] = Object.freeze([]) as unknown as ResponsesEvent[];
 
 export interface ResponsesEventDecoder {
@@ -52,9 +56,10 @@ export interface DecoderOptions {
   joinDeltas?: boolean;
   /**
    * Leave out the request the response object echoes (`response.instructions` and `response.tools`, read as
-   * `null` and `[]`; cut from the bytes before they are decoded, echo-lines.ts): for a consumer that never reads
-   * them (the Anthropic and Chat Completions translators), not for the /v1/responses pass-through, whose clients
-   * get the events as the upstream sent them. Chunks given as strings are decoded whole.
+   * `null` and `[]`; cut from the bytes before they are decoded, echo-lines.ts), and the head events' response
+   * objects altogether (response.queued, created and in_progress may come as `{ type }` alone): for a consumer
+   * that reads neither (the Anthropic and Chat Completions translators), not for the /v1/responses pass-through,
+   * whose clients get the events as the upstream sent them. Chunks given as strings are decoded whole.
    */
   cutEchoedRequest?: boolean;
 }
@@ -112,7 +117,7 @@ export function createResponsesEventDecoder(opts: DecoderOptions = {}): Response
     onEvent,
     onError: (err) => {
       // unknown fields / bad retry values are ignored per the SSE spec; only buffer overflow is fatal
-      if (err.type === 'max-buffer-size-exceeded') failure = new SseProtocolError(`upstream SSE event larger than ${MAX_BUFFER_CHARS / (1024 * 1024)} MiB (${MAX_BUFFER_CHARS} characters), packybridge's limit for one event`);
+      if (err.type === 'max-buffer-size-exceeded') failure = tooLarge();
     },
     maxBufferSize: MAX_BUFFER_CHARS,
   });
@@ -177,6 +182,7 @@ export function createResponsesEventDecoder(opts: DecoderOptions = {}): Response
       else {
         const pieces = echo.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         for (let i = 0; i < pieces.length && failure === null; i++) text(decoder.decode(pieces[i], { stream: true }));
+        if (echo.overlong && failure === null) failure = tooLarge();
       }
       return take();
     },

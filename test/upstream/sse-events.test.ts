@@ -87,7 +87,7 @@ test('good events in the same chunk as a malformed one come out first, then the 
   assert.throws(() => d.end(), SseProtocolError);
 });
 
-test('cutEchoedRequest: response objects are read without the request they echo, byte by byte too; other events whole', () => {
+test('cutEchoedRequest: head events as their type, terminal response objects without the request they echo, byte by byte too; other events whole', () => {
   const tools = Array.from({ length: 40 }, (_, i) => ({ type: 'function', name: `t${i}`, description: `does ${i} {[" things`, parameters: { type: 'object' } }));
   const response = (status: string) => ({ id: 'resp_1', status, instructions: 'Be brief. '.repeat(100), tools, output: [], usage: status === 'completed' ? { input_tokens: 5, output_tokens: 1 } : null });
   const evs: ResponsesEvent[] = [
@@ -96,7 +96,8 @@ test('cutEchoedRequest: response objects are read without the request they echo,
     { type: 'response.output_item.done', sequence_number: 2, output_index: 0, item: { type: 'mcp_list_tools', tools } },
     { type: 'response.completed', sequence_number: 3, response: response('completed') },
   ];
-  const without = evs.map((e) => (e.response ? { ...e, response: { ...e.response, instructions: null, tools: [] } } : e));
+  // the head event as its type alone, the terminal one without the request it echoes
+  const without = evs.map((e) => (e.type === 'response.created' ? { type: e.type } : e.response ? { ...e, response: { ...e.response, instructions: null, tools: [] } } : e));
   const bytes = Buffer.from(sse(evs), 'utf8');
   for (const options of [{ cutEchoedRequest: true }, { cutEchoedRequest: true, joinDeltas: true }]) {
     for (const size of [bytes.length, 1000, 7]) {
@@ -108,4 +109,29 @@ test('cutEchoedRequest: response objects are read without the request they echo,
     }
   }
   assert.deepEqual(decodeAll([bytes]), evs, 'without the option, the events as sent');
+});
+
+test('cutEchoedRequest: a head event skipped past 16 MiB fails as any event that large does; the events before it come first', () => {
+  const d = createResponsesEventDecoder({ cutEchoedRequest: true });
+  const before = d.push(Buffer.from(sse([delta('a', 0)]) + 'event: response.created\ndata: {"type":"response.created","response":{"instructions":"'));
+  assert.deepEqual(before, [delta('a', 0)]);
+  const mb = Buffer.alloc(1 << 20, 'x');
+  let error: unknown;
+  let pushed = 0;
+  for (; pushed < 17 && error === undefined; pushed++) {
+    try {
+      assert.deepEqual(d.push(mb), []);
+    } catch (e) {
+      error = e;
+    }
+  }
+  assert.equal(pushed, 16, 'refused once the skipped line passed 16 MiB, not before');
+  assert.ok(error instanceof SseProtocolError && /larger than 16 MiB/.test(error.message), String(error));
+  // a head line that ends in time is its type alone
+  const ok = createResponsesEventDecoder({ cutEchoedRequest: true });
+  const big = `event: response.in_progress\ndata: ${JSON.stringify({ type: 'response.in_progress', sequence_number: 1, response: { id: 'r', instructions: 'y'.repeat(3 << 20), tools: [] } })}\n\n`;
+  const got: ResponsesEvent[] = [];
+  for (let i = 0; i < big.length; i += 1 << 16) got.push(...ok.push(Buffer.from(big.slice(i, i + (1 << 16)))));
+  got.push(...ok.end());
+  assert.deepEqual(got, [{ type: 'response.in_progress' }]);
 });
