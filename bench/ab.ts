@@ -7,12 +7,16 @@
 //   node bench/ab.ts --after-flags=--max-semi-space-size=8 --what gateway   (same code, other node flags)
 // translate: events/s per core (bench/translate.ts, CPU time). retained: heap per stream mid-way through a
 // long tool call (bench/retained.ts). gateway: the gateway (src/ by type stripping)
-// under --concurrency streams from the mock: its CPU ms per request, peak RSS, first-text p50.
+// under --concurrency streams from the mock: its CPU ms per request, peak RSS, first-text p50. first-text: the
+// latency phase's added time to first text at 1 stream, both gateways warmed up and measured in turns:
+//   node bench/ab.ts --revert src/upstream/echo-lines.ts --what first-text --body cc76k --rounds 12 --requests 150
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLIENT_KEY, ROOT, cpuMsOf, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll } from './procs.ts';
+import { CLIENT_KEY, ROOT, cpuMsOf, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll, type Gateway } from './procs.ts';
+import { SHORT_REPLY, targets } from './targets.ts';
+import { WARMUP } from './warmup.ts';
 import type { TranslateResult } from './translate.ts';
 import { pct } from './stats.ts';
 
@@ -117,6 +121,45 @@ async function main(): Promise<void> {
       console.log(`gateway ${k.padEnd(6)} (${c} streams of ${opt.body}${opt.batch ? ', --batch' : ''}${Number(opt.delay) > 0 ? `, --delay ${opt.delay}` : ''}): ${med(r[k].cpu).toFixed(2)} CPU ms/request, peak RSS ${med(r[k].rss).toFixed(0)} MB, first text p50 ${med(r[k].ttft).toFixed(2)} ms, ${med(r[k].rps).toFixed(0)} req/s`);
     }
     console.log(`gateway change: CPU per request ${((100 * med(r.after.cpu)) / med(r.before.cpu) - 100).toFixed(1)}%, peak RSS ${((100 * med(r.after.rss)) / med(r.before.rss) - 100).toFixed(1)}%`);
+    await stopAll();
+  }
+
+  if (what.has('first-text')) {
+    // The latency phase's measure, both gateways alive at once: each warmed up as the bench warms its own, then
+    // slices of --requests at 1 stream, the direct floor first in every round and the two in turns (the order
+    // reversed every other round). A change of a few tens of µs is below the spread between runs minutes apart,
+    // but within one round both gateways meet the same machine: the median of the per-round differences says more.
+    const mock = await startMock(`text:${SHORT_REPLY}`, { batch: false });
+    const lg = startLoadGen();
+    const direct = { ...targets(mock, mock).direct, body: `${opt.body}-direct`, concurrency: 1 };
+    const gws: Array<{ name: string; gw: Gateway; ttft: number[]; added: number[]; cpu: number; n: number }> = [];
+    for (const [name, dir] of trees) {
+      gws.push({ name, gw: await startGateway(mock.url, { entry: join(dir, 'bench/gateway-main.ts'), nodeFlags: flags[name] }), ttft: [], added: [], cpu: 0, n: 0 });
+    }
+    const through = (gw: Gateway) => ({ ...targets(mock, gw).through, body: opt.body, concurrency: 1 });
+    for (const x of gws) await lg.run({ ...through(x.gw), requests: 0, warmup: WARMUP, maxMs: 1 });
+    await lg.run({ ...direct, requests: 0, warmup: WARMUP, maxMs: 1 });
+    const floor: number[] = [];
+    const per = Number(opt.requests);
+    for (let i = 0; i < rounds; i++) {
+      const d = await lg.run({ ...direct, requests: per, warmup: 3, maxMs: 30_000 });
+      floor.push(...d.ttft);
+      for (const x of i % 2 === 0 ? gws : [...gws].reverse()) {
+        const cpu0 = cpuMsOf(x.gw.pid);
+        const res = await lg.run({ ...through(x.gw), requests: per, warmup: 3, maxMs: 30_000 });
+        x.cpu += cpuMsOf(x.gw.pid) - cpu0;
+        x.n += res.completed + res.errors;
+        x.ttft.push(...res.ttft);
+        x.added.push(med(res.ttft) - med(d.ttft));
+        if (res.errors) console.log(`  ${x.name}: ${res.errors} errors, e.g. ${res.errorSamples[0]}`);
+      }
+    }
+    for (const x of gws) {
+      console.log(`first text ${x.name.padEnd(6)} (1 stream of ${opt.body}): added ${(med(x.ttft) - med(floor)).toFixed(3)} ms p50 (direct ${med(floor).toFixed(3)}), ` +
+        `per round ${x.added.map((v) => v.toFixed(2)).join(' ')}; ${(x.cpu / Math.max(1, x.n)).toFixed(2)} CPU ms/request`);
+    }
+    const diff = gws[1].added.map((v, k) => v - gws[0].added[k]);
+    console.log(`first text change: ${med(diff) >= 0 ? '+' : ''}${med(diff).toFixed(3)} ms, the median of ${rounds} rounds' differences; lower in ${diff.filter((v) => v < 0).length} of them`);
     await stopAll();
   }
 }

@@ -39,10 +39,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  CLIENT_KEY, ROOT, cpuMsOf, startBytePipe, type BytePipe, startCeiling, type Ceiling, ensureBuilt, killAllSync, memoryOf, removeDir, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll,
+  ROOT, cpuMsOf, startBytePipe, type BytePipe, startCeiling, type Ceiling, ensureBuilt, killAllSync, memoryOf, removeDir, runJsonChild, sampleMemory, startGateway, startLoadGen, startMock, stop, stopAll,
   type Gateway, type LoadGen, type Mock,
 } from './procs.ts';
-import type { LoadResult, LoadSpec } from './load-worker.ts';
+import type { LoadResult } from './load-worker.ts';
 import { bodyText, type BodyName } from './bodies.ts';
 import type { CountTokensResult } from './count-tokens.ts';
 import type { TranslateResult } from './translate.ts';
@@ -50,6 +50,7 @@ import { fmt, summarize, type Summary } from './stats.ts';
 import { evaluateTargets, markdownReport, type CostRow, type PacedRow, type Results, type StreamRow, type LatencyRow } from './report.ts';
 import { formatProfile, summarizeProfile, type Profile } from './cpuprofile-top.ts';
 import { WARMUP } from './warmup.ts';
+import { SHORT_REPLY, targets } from './targets.ts';
 import { machineTicks, StealMeter } from './machine-ticks.ts';
 import { hopBreakdown, readHopRecords, type ClientStamp, type HopsResult } from './hops.ts';
 
@@ -83,8 +84,6 @@ const MOCK_MODE: StreamRow['mock'] = opt['per-event'] ? 'per-event' : Number(opt
 const REQUEST = opt.request;
 const quick = opt.quick;
 const WATCHDOG_MS = 900_000;
-/** The reply of the latency phase: ~30 text deltas. */
-const SHORT_REPLY = 'Hi! This is a short answer from the mock upstream, a few words long, so the first text is all that is timed here.';
 const log = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
 
 function machine(): Results['machine'] {
@@ -96,16 +95,6 @@ function machine(): Results['machine'] {
   let loadavg = Number.NaN;
   try { loadavg = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]); } catch { /* not Linux */ }
   return { cpu, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}`, loadavgAtStart: loadavg };
-}
-
-interface Target { origin: string; path: string; headers: Record<string, string>; mode: LoadSpec['mode'] }
-
-function targets(mock: Mock, gw: Gateway): { direct: Target; through: Target; count: Target } {
-  return {
-    direct: { origin: mock.origin, path: '/v1/responses', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream-key-0000', accept: 'text/event-stream' }, mode: 'responses' },
-    through: { origin: gw.origin, path: '/v1/messages?beta=true', headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' }, mode: 'anthropic' },
-    count: { origin: gw.origin, path: '/v1/messages/count_tokens?beta=true', headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_KEY, 'anthropic-version': '2023-06-01' }, mode: 'json' },
-  };
 }
 
 function mergeResults(a: LoadResult | undefined, b: LoadResult): LoadResult {
