@@ -18,13 +18,12 @@ import { cutEchoedRequest } from './echoed-request.ts';
 const MARK = Buffer.from('data: {"type":"response.');
 /** where the JSON starts in such a line */
 const JSON_START = 'data: '.length;
-/** the event names after MARK whose data carries a response object, each with its closing quote */
-const NAMES = ['created"', 'in_progress"', 'completed"', 'incomplete"', 'failed"', 'queued"'].map((n) => Buffer.from(n));
+/** the events whose data carries a response object: the head's (skipped) and the terminal ones (cut) */
+const EVENTS = [['created', 'head'], ['in_progress', 'head'], ['completed', 'end'], ['incomplete', 'end'], ['failed', 'end'], ['queued', 'head']] as const;
+/** their names after MARK, each with its closing quote */
+const NAMES = EVENTS.map(([name]) => Buffer.from(`${name}"`));
 /** for each of NAMES, the data line a skipped head line becomes (null: a terminal event, cut but kept) */
-const HEAD_LINES = NAMES.map((n) => {
-  const name = n.toString('latin1').slice(0, -1);
-  return name === 'created' || name === 'in_progress' || name === 'queued' ? Buffer.from(`data: {"type":"response.${name}"}`) : null;
-});
+const HEAD_LINES = EVENTS.map(([name, kind]) => (kind === 'head' ? Buffer.from(`data: {"type":"response.${name}"}`) : null));
 /** bytes needed after a line's start to tell whether it is such a line */
 const DECIDE = MARK.length + Math.max(...NAMES.map((n) => n.length));
 const LF = 0x0a;
