@@ -135,8 +135,13 @@ describe('api-keys entries in the file', () => {
 
 describe('/v0/management/api-keys', () => {
   test('lists keys masked, with limits and what they used', async () => {
-    const r = await mgmt(gw, 'GET', '/api-keys');
+    let r = await mgmt(gw, 'GET', '/api-keys');
     assert.equal(r.status, 200);
+    if (r.json.keys[1]['in-window']['requests-this-minute'] === 0) {
+      // the minute turned since bob's requests above (fixed UTC minutes): one now is counted in this one
+      assert.equal((await ask(gw, BOB)).status, 200);
+      r = await mgmt(gw, 'GET', '/api-keys');
+    }
     assert.deepEqual(r.json.keys.map((k: any) => k.name), ['alice', 'bob', 'carol', 'old']);
     for (const k of [ALICE, BOB, CAROL, OLD, sha(BOB)]) assert.ok(!r.text.includes(k), 'no key in the answer');
     const bob = r.json.keys[1];
