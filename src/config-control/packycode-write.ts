@@ -112,9 +112,12 @@ export async function writePackycodeBlock(host: WriteHost, input: unknown, mode:
   } catch (e) {
     return { ok: false, kind: 'write-failed', message: `could not read ${path}: ${(e as Error).message}` };
   }
-  // what the write is based on; when the file was missing, the text the gateway last loaded
+  // What the write is based on. A file in force read missing (an editor's rename-save) or empty (an in-place
+  // save caught between its truncation and its write) is no version anyone saved: the write waits until the
+  // file keeps one, and what changed meanwhile is measured from the text the gateway last loaded. (Merged onto
+  // an empty file, a block that needs nothing else would pass its check and be written alone.)
   let basedOn = read.text;
-  let settle = read.version === null && fileInForce;
+  let settle = fileInForce && (read.version === null || read.text?.trim() === '');
   if (settle) basedOn = host.loadedText ?? null;
 
   for (let attempt = 0; ; attempt++) {

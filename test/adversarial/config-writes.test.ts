@@ -218,4 +218,25 @@ describe('a management write that reads config.yaml halfway through an editor\'s
       assert.ok(doc['remote-management']['secret-key']);
     }
   });
+
+  test('an in-place save caught between its truncation and its write (the file empty): the write waits for it', async () => {
+    // merged onto the empty file, {forward-sampling-params} alone passes the block's check: without the wait it
+    // was written as the whole file, and the save then wrote over it
+    for (const delayMs of [0, 5, 15]) {
+      const whole = readFileSync(gw.configPath, 'utf8');
+      const want = parse(whole).packycode['forward-sampling-params'] !== true;
+      await writeFile(gw.configPath, '');
+      const write = send(gw, 'PATCH', { 'forward-sampling-params': want });
+      await sleep(delayMs);
+      await writeFile(gw.configPath, whole);
+      const r = await write;
+      assert.equal(r.status, 200, `the save completed ${delayMs} ms after the request: ${JSON.stringify(r.body)}`);
+      const doc = parse(readFileSync(gw.configPath, 'utf8'));
+      assert.equal(doc.packycode['forward-sampling-params'], want, 'the write is applied');
+      assert.ok(doc.packycode.credentials['openai-api-key'], 'the key the save holds is kept');
+      assert.deepEqual(doc['api-keys'], ['test-client-key']);
+      assert.ok(doc['remote-management']['secret-key']);
+      assert.equal(gw.runtime.snapshot.packycode.forwardSamplingParams, want, 'and in force');
+    }
+  });
 });
