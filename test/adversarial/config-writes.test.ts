@@ -220,8 +220,8 @@ describe('a management write that reads config.yaml halfway through an editor\'s
   });
 
   test('an in-place save caught between its truncation and its write (the file empty): the write waits for it', async () => {
-    // merged onto the empty file, {forward-sampling-params} alone passes the block's check: without the wait it
-    // was written as the whole file, and the save then wrote over it
+    // merged onto the empty file, {forward-sampling-params} alone passes the block's check: without the wait the
+    // write was based on the empty file (a spurious 409 when the save landed before it, else written alone)
     for (const delayMs of [0, 5, 15]) {
       const whole = readFileSync(gw.configPath, 'utf8');
       const want = parse(whole).packycode['forward-sampling-params'] !== true;
